@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# vmnet-helper: build, test, check.
+#
+# macOS builds against the real SDK (vmnet.framework, XPC, libdispatch).
+# Linux builds the same sources with clang -fblocks against the Linux
+# platform layer in src/linux/, which implements those Apple APIs on TAP
+# devices and bridges.
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+PREFIX  ?= /opt/vmnet-helper
+DESTDIR ?=
+PYTHON  ?= /usr/bin/python3
+B       := build
+OS      := $(shell uname -s)
+
+CC      := clang
+CFLAGS  ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wsign-compare -Wformat=2 -Wvla
+HARDENING := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+ALL_CPPFLAGS = -Iinclude -DVERSION='"$(VERSION)"' -DCOMMIT='"$(COMMIT)"' \
+	$(PLATFORM_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie $(LDFLAGS)
+
+ifeq ($(OS),Darwin)
+PLATFORM_CPPFLAGS :=
+PLATFORM_CFLAGS   := -mmacosx-version-min=13.0
+PLATFORM_LIB      :=
+PLATFORM_LIBS     := -framework vmnet
+# Static cJSON: nothing the root helper loads may come from a user-writable
+# prefix (see README, Security).
+CJSON_LIBS ?= $(shell pkg-config --variable=libdir libcjson)/libcjson.a
+CJSON_CFLAGS ?= $(shell pkg-config --cflags libcjson)
+else
+PLATFORM_CPPFLAGS := -D_GNU_SOURCE -Iinclude/compat -Iinclude/compat-linux
+PLATFORM_CFLAGS   := -fblocks
+PLATFORM_LIB      := $(B)/libvmnet-linux.a
+PLATFORM_LIBS     := $(PLATFORM_LIB) -lnftables -lBlocksRuntime -lpthread
+CJSON_LIBS ?= -lcjson
+CJSON_CFLAGS ?=
+endif
+ALL_CPPFLAGS += $(CJSON_CFLAGS)
+
+# Programs: src/<name>.c holds main(); every other src/*.c is a module
+# collected into libcommon.a, so each program links only what it uses.
+PROGRAMS    := vmnet-helper vmnet-client
+MAIN_SRCS   := src/helper.c src/client.c
+COMMON_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard src/*.c))
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
+COMMON_LIB  := $(B)/libcommon.a
+LINUX_SRCS  := $(wildcard src/linux/*.c)
+LINUX_OBJS  := $(LINUX_SRCS:%.c=$(B)/%.o)
+
+# Unit tests: tests/unit/test_<name>.c, one cmocka program each. A test that
+# replaces platform functions with in-memory fakes sets test_<name>_LIBS.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) -lcmocka
+test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) -lcmocka $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
+
+# Test tools: tests/tools/<name>.c, small programs the integration tests run.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
+
+ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c)
+ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
+	src/linux/*.h tests/unit/*.h)
+SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh .ci/run)
+
+.PHONY: all programs tools unit-tests test unit integration check format \
+	macos-check bench demo clean install uninstall
+.DELETE_ON_ERROR:
+
+all: programs tools unit-tests
+
+programs: $(PROGRAMS:%=$(B)/%)
+tools: $(TOOLS)
+unit-tests: $(UNIT_TESTS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(COMMON_LIB): $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libvmnet-linux.a: $(LINUX_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/vmnet-helper: $(B)/src/helper.o $(COMMON_LIB) $(PLATFORM_LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
+
+$(B)/vmnet-client: $(B)/src/client.o $(COMMON_LIB) $(PLATFORM_LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(or $($*_LIBS),$(UNIT_LIBS))
+
+$(B)/tools/%: $(B)/tests/tools/%.o $(COMMON_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
+
+# Everything needs root: the platform creates TAP devices and bridges, the
+# integration tests create network namespaces.
+test: unit integration
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+integration: programs tools
+	$(PYTHON) -m pytest -v tests/integration
+
+check:
+	clang-format --dry-run -Werror $(ALL_SRCS) $(ALL_HDRS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 -D__linux__ -Iinclude $(ALL_SRCS)
+	shellcheck $(SCRIPTS)
+	scripts/check-headers.sh
+
+format:
+	clang-format -i $(ALL_SRCS) $(ALL_HDRS)
+
+macos-check:
+	scripts/macos-cross.sh
+
+bench: programs tools
+	scripts/bench.sh
+
+demo: programs tools
+	scripts/demo.sh
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

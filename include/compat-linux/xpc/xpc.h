@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * xpc.h - the subset of Apple's XPC object API that vmnet uses, for Linux.
+ *
+ * Implemented by src/linux/xpc.c. Objects are reference counted; creators
+ * return a +1 reference, getters borrow. Signatures and semantics follow
+ * macOS; see shared/reference/vmnet-api.md section 4.1.
+ */
+#ifndef XPC_XPC_H
+#define XPC_XPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef _UUID_T
+#define _UUID_T
+typedef unsigned char uuid_t[16];
+#endif
+
+typedef void *xpc_object_t;
+typedef const struct _xpc_type_s *xpc_type_t;
+
+extern const struct _xpc_type_s _xpc_type_array;
+extern const struct _xpc_type_s _xpc_type_bool;
+extern const struct _xpc_type_s _xpc_type_dictionary;
+extern const struct _xpc_type_s _xpc_type_int64;
+extern const struct _xpc_type_s _xpc_type_string;
+extern const struct _xpc_type_s _xpc_type_uint64;
+extern const struct _xpc_type_s _xpc_type_uuid;
+
+#define XPC_TYPE_ARRAY (&_xpc_type_array)
+#define XPC_TYPE_BOOL (&_xpc_type_bool)
+#define XPC_TYPE_DICTIONARY (&_xpc_type_dictionary)
+#define XPC_TYPE_INT64 (&_xpc_type_int64)
+#define XPC_TYPE_STRING (&_xpc_type_string)
+#define XPC_TYPE_UINT64 (&_xpc_type_uint64)
+#define XPC_TYPE_UUID (&_xpc_type_uuid)
+
+#define XPC_ARRAY_APPEND ((size_t)(-1))
+
+typedef bool (^xpc_dictionary_applier_t)(const char *key, xpc_object_t value);
+typedef bool (^xpc_array_applier_t)(size_t index, xpc_object_t value);
+
+xpc_object_t xpc_retain(xpc_object_t object);
+void xpc_release(xpc_object_t object);
+xpc_type_t xpc_get_type(xpc_object_t object);
+char *xpc_copy_description(xpc_object_t object);
+
+xpc_object_t xpc_bool_create(bool value);
+bool xpc_bool_get_value(xpc_object_t xbool);
+xpc_object_t xpc_int64_create(int64_t value);
+int64_t xpc_int64_get_value(xpc_object_t xint);
+xpc_object_t xpc_uint64_create(uint64_t value);
+uint64_t xpc_uint64_get_value(xpc_object_t xuint);
+xpc_object_t xpc_string_create(const char *string);
+const char *xpc_string_get_string_ptr(xpc_object_t xstring);
+size_t xpc_string_get_length(xpc_object_t xstring);
+xpc_object_t xpc_uuid_create(const uuid_t uuid);
+const uint8_t *xpc_uuid_get_bytes(xpc_object_t xuuid);
+
+xpc_object_t xpc_array_create(const xpc_object_t *objects, size_t count);
+xpc_object_t xpc_array_create_empty(void);
+size_t xpc_array_get_count(xpc_object_t xarray);
+xpc_object_t xpc_array_get_value(xpc_object_t xarray, size_t index);
+void xpc_array_set_value(xpc_object_t xarray, size_t index, xpc_object_t value);
+void xpc_array_append_value(xpc_object_t xarray, xpc_object_t value);
+const char *xpc_array_get_string(xpc_object_t xarray, size_t index);
+void xpc_array_set_string(xpc_object_t xarray, size_t index, const char *string);
+bool xpc_array_apply(xpc_object_t xarray, xpc_array_applier_t applier);
+
+xpc_object_t xpc_dictionary_create(const char *const *keys, const xpc_object_t *values,
+				   size_t count);
+xpc_object_t xpc_dictionary_create_empty(void);
+size_t xpc_dictionary_get_count(xpc_object_t xdict);
+xpc_object_t xpc_dictionary_get_value(xpc_object_t xdict, const char *key);
+void xpc_dictionary_set_value(xpc_object_t xdict, const char *key, xpc_object_t value);
+bool xpc_dictionary_apply(xpc_object_t xdict, xpc_dictionary_applier_t applier);
+bool xpc_dictionary_get_bool(xpc_object_t xdict, const char *key);
+void xpc_dictionary_set_bool(xpc_object_t xdict, const char *key, bool value);
+int64_t xpc_dictionary_get_int64(xpc_object_t xdict, const char *key);
+void xpc_dictionary_set_int64(xpc_object_t xdict, const char *key, int64_t value);
+uint64_t xpc_dictionary_get_uint64(xpc_object_t xdict, const char *key);
+void xpc_dictionary_set_uint64(xpc_object_t xdict, const char *key, uint64_t value);
+const char *xpc_dictionary_get_string(xpc_object_t xdict, const char *key);
+void xpc_dictionary_set_string(xpc_object_t xdict, const char *key, const char *string);
+const uint8_t *xpc_dictionary_get_uuid(xpc_object_t xdict, const char *key);
+void xpc_dictionary_set_uuid(xpc_object_t xdict, const char *key, const uuid_t uuid);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XPC_XPC_H */
