@@ -1,0 +1,621 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# Install vmnet-helper and vmnet-client, their manual pages and (optionally)
+# the sudoers rule, from a built tree or from a release archive. Uninstall
+# removes exactly what the manifest says was installed. Plain POSIX sh and
+# POSIX tools, so the same script runs on macOS and Linux.
+set -eu
+set -f # no pathname expansion anywhere: names come from archives and manifests
+
+prog=install.sh
+nl='
+'
+umask 022
+
+usage() {
+	cat <<EOF
+Usage: $prog [options] [ARCHIVE]
+       $prog --uninstall [--prefix DIR] [--dry-run]
+
+Install vmnet-helper and vmnet-client into a root-owned prefix, from
+ARCHIVE (vmnet-helper-VERSION.tar.gz), from the release tree holding this
+script, or from the build/ directory of a source tree. Run as root.
+
+Options:
+  --prefix DIR          install into DIR (default: /opt/vmnet-helper); every
+                        directory from / down to DIR must be owned by root
+                        and writable by root only
+  --sudoers             install the sudoers rule without asking
+  --no-sudoers          do not install the sudoers rule
+  --sudoers-group GROUP the rule is for members of GROUP (default: staff on
+                        macOS, sudo elsewhere)
+  --sudoers-user USER   the rule is for USER instead of a group
+  --closefrom           also install the closefrom_override snippet, which
+                        lets callers pass descriptors (sudo -C) to the helper
+  --sudoers-dir DIR     install sudoers files into DIR (default:
+                        /etc/sudoers.d)
+  --uninstall           remove what a previous run installed into the prefix
+  -n, --dry-run         print what would change, change nothing
+  -h, --help            show this help and exit
+
+Without --sudoers or --no-sudoers the script asks, and skips the rule when
+standard input is not a terminal. Running it again with the same input
+changes nothing.
+EOF
+}
+
+die() {
+	printf '%s: error: %s\n' "$prog" "$*" >&2
+	exit 1
+}
+
+say() {
+	printf '%s\n' "$*"
+}
+
+need_arg() {
+	[ "$2" -ge 2 ] || die "$1 needs an argument (see --help)"
+}
+
+prefix=/opt/vmnet-helper
+sudoers_dir=/etc/sudoers.d
+sudoers=ask
+closefrom=no
+group=
+user=
+dry_run=no
+action=install
+archive=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--prefix)
+		need_arg "$1" $#
+		prefix=$2
+		shift
+		;;
+	--prefix=*) prefix=${1#*=} ;;
+	--sudoers) sudoers=yes ;;
+	--no-sudoers) sudoers=no ;;
+	--sudoers-group)
+		need_arg "$1" $#
+		group=$2
+		shift
+		;;
+	--sudoers-group=*) group=${1#*=} ;;
+	--sudoers-user)
+		need_arg "$1" $#
+		user=$2
+		shift
+		;;
+	--sudoers-user=*) user=${1#*=} ;;
+	--sudoers-dir)
+		need_arg "$1" $#
+		sudoers_dir=$2
+		shift
+		;;
+	--sudoers-dir=*) sudoers_dir=${1#*=} ;;
+	--closefrom) closefrom=yes ;;
+	--uninstall) action=uninstall ;;
+	-n | --dry-run) dry_run=yes ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-*) die "unknown option '$1' (see --help)" ;;
+	*)
+		[ -z "$archive" ] || die "only one archive may be given"
+		archive=$1
+		;;
+	esac
+	shift
+done
+
+# Paths end up in a sudoers rule and in the manifest: allow only characters
+# that need no quoting in either, and no "." or ".." components.
+check_abs_path() {
+	case $2 in
+	/*) ;;
+	*) die "$1 must be an absolute path: '$2'" ;;
+	esac
+	case $2 in
+	*[!A-Za-z0-9._/+-]*) die "$1 may hold only letters, digits and ._/+-: '$2'" ;;
+	esac
+	case $2/ in
+	*//* | */./* | */../*) die "$1 must be a plain path without //, . or ..: '$2'" ;;
+	esac
+}
+
+check_name() {
+	case $2 in
+	"" | [!A-Za-z_]* | *[!A-Za-z0-9._-]*)
+		die "$1 must start with a letter or _ and hold only letters, digits and ._-: '$2'"
+		;;
+	esac
+}
+
+while [ "$prefix" != / ] && [ "${prefix%/}" != "$prefix" ]; do
+	prefix=${prefix%/}
+done
+check_abs_path --prefix "$prefix"
+[ "$prefix" != / ] || die "--prefix must not be /"
+check_abs_path --sudoers-dir "$sudoers_dir"
+[ -z "$group" ] || [ -z "$user" ] || die "--sudoers-group and --sudoers-user exclude each other"
+[ -z "$group" ] || check_name --sudoers-group "$group"
+[ -z "$user" ] || check_name --sudoers-user "$user"
+if [ "$action" = uninstall ] && [ -n "$archive" ]; then
+	die "--uninstall takes no archive"
+fi
+
+docdir=$prefix/share/doc/vmnet-helper
+manifest=$docdir/MANIFEST
+helper=$prefix/bin/vmnet-helper
+template_helper=/opt/vmnet-helper/bin/vmnet-helper
+
+if [ "$dry_run" = no ] && [ "$(id -u)" -ne 0 ]; then
+	die "must run as root (sudo $0 ...), or use --dry-run"
+fi
+
+# Temporary files: a scratch directory, and sudoers files rendered next to
+# their destination. Removed on every exit.
+scratch=
+pending=
+cleanup() {
+	[ -z "$scratch" ] || rm -rf "$scratch"
+	for f in $pending; do
+		rm -f "$f"
+	done
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# Set p_mode, p_uid and p_gid for a path (not following a final symlink).
+# ls -n is the portable way to read them (stat differs between systems).
+stat_path() {
+	# shellcheck disable=SC2012
+	read -r p_mode _ p_uid p_gid _ <<EOF
+$(ls -ldn -- "$1")
+EOF
+}
+
+# Refuse a directory a non-root user could change: it must be owned by uid
+# 0, not writable by others, and writable by its group only if that group
+# is gid 0. An access control list could grant more, so refuse that too.
+check_dir() {
+	stat_path "$1"
+	[ "$p_uid" -eq 0 ] || die "$1 is owned by uid $p_uid, not root: refusing to install there"
+	case $p_mode in
+	????????w*) die "$1 is writable by every user: refusing to install there" ;;
+	?????w*) [ "$p_gid" -eq 0 ] ||
+		die "$1 is writable by group $p_gid: refusing to install there" ;;
+	esac
+	case $p_mode in
+	*+) die "$1 has an access control list: refusing to install there" ;;
+	esac
+}
+
+# Check every directory that is traversed to reach $1, following symlinks
+# component by component (readlink), so that no directory a user controls
+# can redirect the path. Components that do not exist yet are left for the
+# caller to create.
+check_path() {
+	cur=
+	rest=${1#/}
+	hops=0
+	check_dir /
+	while [ -n "$rest" ]; do
+		comp=${rest%%/*}
+		case $rest in
+		*/*) rest=${rest#*/} ;;
+		*) rest= ;;
+		esac
+		case $comp in
+		"" | .) continue ;;
+		..)
+			cur=${cur%/*}
+			continue
+			;;
+		esac
+		next=$cur/$comp
+		if [ -L "$next" ]; then
+			hops=$((hops + 1))
+			[ "$hops" -le 32 ] || die "$1: too many symbolic links"
+			target=$(readlink "$next")
+			case $target in
+			/*) cur= ;;
+			esac
+			rest=${target#/}${rest:+/$rest}
+			continue
+		fi
+		[ -e "$next" ] || return 0
+		[ -d "$next" ] || die "$next is not a directory"
+		check_dir "$next"
+		cur=$next
+	done
+}
+
+# Source files, by their path in the release layout.
+files="bin/vmnet-helper bin/vmnet-client
+share/man/man8/vmnet-helper.8 share/man/man1/vmnet-client.1
+share/doc/vmnet-helper/sudoers.d/vmnet-helper
+share/doc/vmnet-helper/sudoers.d/vmnet-helper-closefrom
+share/doc/vmnet-helper/sudoers.d/README.md"
+dirs="bin share share/man share/man/man1 share/man/man8 share/doc
+share/doc/vmnet-helper share/doc/vmnet-helper/sudoers.d"
+
+# Where a release-layout path comes from in a built source tree.
+build_path() {
+	case $1 in
+	bin/*) echo "build/${1#bin/}" ;;
+	share/man/man?/*) echo "man/${1##*/}" ;;
+	share/doc/vmnet-helper/sudoers.d/*) echo "sudoers.d/${1##*/}" ;;
+	esac
+}
+
+# An archive is listed first: every member must stay inside one top
+# directory vmnet-helper-*; then it is unpacked into the scratch directory.
+unpack() {
+	[ -f "$1" ] || die "$1: no such archive"
+	top=
+	tar -tzf "$1" >"$scratch/list" || die "$1: cannot read the archive"
+	while IFS= read -r name; do
+		case $name in
+		/* | .. | ../* | */../* | */..) die "$1: unsafe member '$name'" ;;
+		esac
+		first=${name%%/*}
+		[ -z "$top" ] || [ "$first" = "$top" ] ||
+			die "$1: more than one top directory ($top, $first)"
+		top=$first
+	done <"$scratch/list"
+	case $top in
+	vmnet-helper-?*) ;;
+	*) die "$1: expected a top directory vmnet-helper-VERSION, found '$top'" ;;
+	esac
+	tar -xzf "$1" -C "$scratch" || die "$1: cannot unpack"
+	root=$scratch/$top
+	layout=release
+}
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/vmnet-helper-install.XXXXXX")
+here=$(cd -P "$(dirname "$0")" && pwd -P)
+if [ "$action" = uninstall ]; then
+	:
+elif [ -n "$archive" ]; then
+	unpack "$archive"
+elif [ -f "$here/bin/vmnet-helper" ]; then
+	root=$here
+	layout=release
+elif [ -f "$here/build/vmnet-helper" ]; then
+	root=$here
+	layout=build
+else
+	die "no build found in $here/build (run make first) and no archive given"
+fi
+
+# Set src to the path of a source file; every component must be a real file
+# or directory, not a symlink that could point anywhere.
+source_of() {
+	if [ "$layout" = build ]; then
+		s_rel=$(build_path "$1")
+	else
+		s_rel=$1
+	fi
+	src=$root
+	for comp in $(echo "$s_rel" | tr / ' '); do
+		src=$src/$comp
+		[ ! -L "$src" ] || die "$src: is a symbolic link"
+	done
+	[ -f "$src" ] || die "$src: missing (incomplete build or archive)"
+}
+
+# Old manifest lines are kept for what this run does not touch.
+old_manifest=
+if [ -f "$manifest" ]; then
+	check_path "$docdir"
+	old_manifest=$(cat "$manifest")
+fi
+
+# --- uninstall -------------------------------------------------------------
+
+uninstall() {
+	[ -n "$old_manifest" ] || die "no manifest at $manifest: nothing was installed there by $prog"
+	verb=removed
+	[ "$dry_run" = no ] || verb="would remove"
+	kept=0
+	rdirs=
+	while read -r kind a b c; do
+		case $kind in
+		file)
+			case $c in
+			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom) ;;
+			*) die "$manifest: unexpected path '$c'" ;;
+			esac
+			if [ ! -e "$c" ] && [ ! -L "$c" ]; then
+				say "already gone $c"
+			elif [ -f "$c" ] && [ ! -L "$c" ] &&
+				[ "$(cksum <"$c")" = "$a $b" ]; then
+				[ "$dry_run" = yes ] || rm -f "$c"
+				say "$verb $c"
+			else
+				say "kept $c: changed since it was installed"
+				kept=$((kept + 1))
+			fi
+			;;
+		dir)
+			case $a in
+			"$prefix" | "$prefix"/*) rdirs="$a$nl$rdirs" ;;
+			*) die "$manifest: unexpected directory '$a'" ;;
+			esac
+			;;
+		esac
+	done <<EOF
+$old_manifest
+EOF
+	[ "$dry_run" = yes ] || rm -f "$manifest"
+	say "$verb $manifest"
+	for d in $rdirs; do
+		[ -d "$d" ] || continue
+		if [ "$dry_run" = yes ]; then
+			say "would remove $d if empty"
+		elif rmdir "$d" 2>/dev/null; then
+			say "removed $d"
+		else
+			say "kept $d: not empty"
+		fi
+	done
+	if [ "$kept" -gt 0 ]; then
+		say "vmnet-helper uninstalled from $prefix; $kept changed file(s) kept"
+	else
+		say "vmnet-helper uninstalled from $prefix"
+	fi
+}
+
+if [ "$action" = uninstall ]; then
+	check_path "$prefix"
+	uninstall
+	exit 0
+fi
+
+# --- install ---------------------------------------------------------------
+
+for rel in $files; do
+	source_of "$rel"
+done
+
+check_path "$prefix"
+for d in $dirs; do
+	check_path "$prefix/$d"
+done
+
+changes=0
+new_manifest=
+created_dirs=
+
+# Mode strings as ls prints them, with an optional macOS or SELinux marker.
+same_mode() {
+	stat_path "$2"
+	[ "$p_uid $p_gid" = "0 0" ] || return 1
+	case $p_mode in
+	"$1" | "$1". | "$1"@) return 0 ;;
+	esac
+	return 1
+}
+
+# The content goes into a new temporary file beside the destination (cat,
+# not cp: no extended attributes or ACLs are carried over), which then gets
+# its owner and mode and replaces the destination in one rename.
+put_file() { # src dest mode
+	dir=${2%/*}
+	tmp=$(mktemp "$dir/.vmnet-helper.XXXXXX")
+	pending="$pending $tmp"
+	cat "$1" >"$tmp"
+	chown 0:0 "$tmp"
+	chmod "$3" "$tmp"
+	mv -f "$tmp" "$2"
+}
+
+install_file() { # src dest mode modestring
+	new_manifest="$new_manifest${nl}file $(cksum <"$1") $2"
+	[ ! -d "$2" ] || [ -L "$2" ] || die "$2 is a directory"
+	if [ -f "$2" ] && [ ! -L "$2" ] && cmp -s "$1" "$2" &&
+		same_mode "$4" "$2"; then
+		say "unchanged $2"
+	elif [ "$dry_run" = yes ]; then
+		say "would install $2"
+		changes=$((changes + 1))
+	else
+		put_file "$1" "$2" "$3"
+		say "installed $2"
+		changes=$((changes + 1))
+	fi
+}
+
+make_dirs() {
+	for d in "" $dirs; do
+		path=$prefix${d:+/$d}
+		if [ -d "$path" ]; then
+			continue
+		elif [ "$dry_run" = yes ]; then
+			say "would create $path"
+		else
+			mkdir -m 0755 "$path"
+			chown 0:0 "$path"
+			say "created $path"
+		fi
+		created_dirs="$created_dirs${nl}dir $path"
+		changes=$((changes + 1))
+	done
+}
+
+# --- sudoers ---------------------------------------------------------------
+
+if [ -z "$user" ]; then
+	if [ -z "$group" ]; then
+		if [ "$(uname -s)" = Darwin ]; then
+			group=staff
+		else
+			group=sudo
+		fi
+	fi
+	who=%$group
+	whom="members of group $group"
+else
+	who=$user
+	whom="user $user"
+fi
+
+rule=$sudoers_dir/vmnet-helper
+snippet=$sudoers_dir/vmnet-helper-closefrom
+
+# Render a template for the prefix and the user or group; fail if the
+# template does not hold the line we replace.
+render() { # template output expected-line
+	sed -e "s|^%staff ALL |$who ALL |" \
+		-e "/^[^#]/s|$template_helper|$helper|g" "$1" >"$2"
+	grep -qxF "$3" "$2" || die "$1: not a vmnet-helper sudoers template"
+}
+
+principal_exists() {
+	if [ -n "$user" ]; then
+		id -u "$user" >/dev/null 2>&1
+	elif command -v getent >/dev/null; then
+		getent group "$group" >/dev/null
+	elif command -v dscl >/dev/null; then
+		dscl . -read "/Groups/$group" >/dev/null 2>&1
+	fi
+}
+
+# Render into a temporary file in the sudoers directory (sudo ignores names
+# with a dot), give it the final owner and mode, and validate it with visudo
+# before anything is installed. Sets prepared to the temporary file.
+prepare_sudoers() { # template dest expected-line
+	source_of "$1"
+	if [ "$dry_run" = yes ]; then
+		tmp=$scratch/${2##*/}
+	else
+		tmp=$(mktemp "$sudoers_dir/.vmnet-helper.XXXXXX")
+		pending="$pending $tmp"
+	fi
+	render "$src" "$tmp" "$3"
+	if [ "$dry_run" = no ]; then
+		chown 0:0 "$tmp"
+		chmod 0440 "$tmp"
+	fi
+	if ! out=$(visudo -cf "$tmp" 2>&1); then
+		printf '%s\n' "$out" >&2
+		die "the rendered sudoers file for $2 is invalid; nothing was installed"
+	fi
+	prepared=$tmp
+}
+
+rule_line="$who ALL = (root) NOPASSWD: NOSETENV: $helper"
+snippet_line="Defaults!$helper closefrom_override"
+template_dir=share/doc/vmnet-helper/sudoers.d
+
+if [ "$sudoers" != no ] || [ "$closefrom" = yes ]; then
+	command -v visudo >/dev/null || die "visudo not found: cannot validate sudoers files"
+	[ -d "$sudoers_dir" ] || die "$sudoers_dir: no such directory"
+	check_path "$sudoers_dir"
+fi
+
+# Installing a rendered file counts as unchanged when the destination holds
+# the same bytes with mode 0440 and root ownership.
+sudoers_unchanged() { # rendered dest
+	[ -f "$2" ] && [ ! -L "$2" ] && cmp -s "$1" "$2" && same_mode -r--r----- "$2"
+}
+
+rule_tmp=
+if [ "$sudoers" != no ]; then
+	prepare_sudoers "$template_dir/vmnet-helper" "$rule" "$rule_line"
+	rule_tmp=$prepared
+	if [ "$sudoers" = ask ] && ! sudoers_unchanged "$rule_tmp" "$rule"; then
+		if [ -t 0 ]; then
+			printf 'Let %s run %s as root without a password (%s)? [y/N] ' \
+				"$whom" "$helper" "$rule"
+			read -r answer || answer=
+			case $answer in
+			[yY]*) sudoers=yes ;;
+			*) sudoers=no ;;
+			esac
+		else
+			say "skipped the sudoers rule: no terminal to ask (use --sudoers or --no-sudoers)"
+			sudoers=no
+		fi
+	fi
+	if [ "$sudoers" != no ] && ! principal_exists; then
+		die "no such ${user:+user}${group:+group} '$user$group' (see --sudoers-group, --sudoers-user)"
+	fi
+fi
+snippet_tmp=
+if [ "$closefrom" = yes ]; then
+	prepare_sudoers "$template_dir/vmnet-helper-closefrom" "$snippet" "$snippet_line"
+	snippet_tmp=$prepared
+fi
+
+install_sudoers() { # rendered dest
+	new_manifest="$new_manifest${nl}file $(cksum <"$1") $2"
+	if sudoers_unchanged "$1" "$2"; then
+		say "unchanged $2"
+	elif [ "$dry_run" = yes ]; then
+		say "would install $2"
+		changes=$((changes + 1))
+	else
+		mv -f "$1" "$2"
+		say "installed $2"
+		changes=$((changes + 1))
+	fi
+}
+
+# --- do it -----------------------------------------------------------------
+
+make_dirs
+for rel in $files; do
+	source_of "$rel"
+	case $rel in
+	bin/*) install_file "$src" "$prefix/$rel" 0755 -rwxr-xr-x ;;
+	*) install_file "$src" "$prefix/$rel" 0644 -rw-r--r-- ;;
+	esac
+done
+[ "$sudoers" = no ] || install_sudoers "$rule_tmp" "$rule"
+[ "$closefrom" = no ] || install_sudoers "$snippet_tmp" "$snippet"
+
+# The manifest keeps the directories created by earlier runs, and files of
+# earlier runs this run did not handle (a sudoers rule installed before and
+# skipped now) while they exist.
+kept_lines=
+while read -r kind a b c; do
+	case $kind in
+	dir) [ ! -d "$a" ] || kept_lines="$kept_lines${nl}dir $a" ;;
+	file)
+		case $new_manifest$nl in
+		*" $c$nl"*) ;;
+		*) [ ! -f "$c" ] || kept_lines="$kept_lines${nl}file $a $b $c" ;;
+		esac
+		;;
+	esac
+done <<EOF
+$old_manifest
+EOF
+
+manifest_text="# vmnet-helper install manifest: what '$prog --uninstall' removes$kept_lines$created_dirs$new_manifest"
+printf '%s\n' "$manifest_text" >"$scratch/MANIFEST"
+if [ -f "$manifest" ] && cmp -s "$scratch/MANIFEST" "$manifest" &&
+	same_mode -rw-r--r-- "$manifest"; then
+	:
+elif [ "$dry_run" = yes ]; then
+	say "would write $manifest"
+	changes=$((changes + 1))
+else
+	put_file "$scratch/MANIFEST" "$manifest" 0644
+	say "wrote $manifest"
+	changes=$((changes + 1))
+fi
+
+if [ "$changes" -eq 0 ]; then
+	say "vmnet-helper in $prefix: unchanged"
+elif [ "$dry_run" = yes ]; then
+	say "vmnet-helper in $prefix: $changes change(s) needed (dry run, nothing changed)"
+else
+	say "vmnet-helper installed in $prefix"
+fi

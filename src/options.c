@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * options.c - table-driven parsing of vmnet-helper's options (see options.h).
+ *
+ * Own parser instead of getopt_long(): it has no global state, so tests and
+ * vmnet-client can call it many times, and it reports errors as a message
+ * instead of printing them. Accepted forms: "--name value", "--name=value",
+ * "-x value", "-xvalue", and bundled short flags ("-vh"). Long names must
+ * be spelled out (no abbreviations), every option may appear once, and
+ * there are no positional arguments.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "num.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* State of one options_parse() call. */
+struct parse {
+	struct options *opts;
+	struct in_addr start, end, mask;
+	uint32_t seen; /* bit i: table entry i was given */
+	const char *reason;
+	char reason_buf[160];
+};
+
+typedef int (*option_setter)(struct parse *p, const char *value);
+
+struct option_entry {
+	struct options_spec spec;
+	option_setter set;
+};
+
+static int reasonf(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Set a formatted reason. Return: -1, for "return reasonf(...)". */
+static int
+reasonf(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->reason_buf, sizeof(p->reason_buf), fmt, ap);
+	va_end(ap);
+	p->reason = p->reason_buf;
+	return -1;
+}
+
+static int
+set_fd(struct parse *p, const char *value)
+{
+	uint64_t fd;
+
+	if (num_parse_u64(value, 0, INT32_MAX, &fd) < 0) {
+		p->reason = errno == ERANGE ? "out of range" : "not a decimal number";
+		return -1;
+	}
+	if (fd <= 2) {
+		p->reason = "0, 1 and 2 are standard input, output and error";
+		return -1;
+	}
+	p->opts->fd = (int)fd;
+	return 0;
+}
+
+static int
+set_socket(struct parse *p, const char *value)
+{
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	if (*value == '\0') {
+		p->reason = "empty path";
+		return -1;
+	}
+	if (strlen(value) > max)
+		return reasonf(p, "path longer than %zu bytes", max);
+	p->opts->socket_path = value;
+	return 0;
+}
+
+static int
+set_interface_id(struct parse *p, const char *value)
+{
+	p->opts->has_interface_id = true;
+	return addr_parse_uuid(value, p->opts->interface_id, &p->reason);
+}
+
+static int
+set_operation_mode(struct parse *p, const char *value)
+{
+	static const enum options_mode modes[] = {OPTIONS_MODE_SHARED, OPTIONS_MODE_HOST,
+	                                          OPTIONS_MODE_BRIDGED};
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (strcmp(value, options_mode_name(modes[i])) == 0) {
+			p->opts->mode = modes[i];
+			return 0;
+		}
+	}
+	p->reason = "expected shared, host or bridged";
+	return -1;
+}
+
+static int
+set_shared_interface(struct parse *p, const char *value)
+{
+	if (*value == '\0') {
+		p->reason = "empty interface name";
+		return -1;
+	}
+	p->opts->shared_interface = value;
+	return 0;
+}
+
+static int
+set_ipv4(struct parse *p, const char *value, struct in_addr *addr, char *out)
+{
+	if (addr_parse_ipv4(value, addr, &p->reason) < 0)
+		return -1;
+	/* value is a valid dotted quad, so it fits and is already canonical. */
+	snprintf(out, OPTIONS_IPV4_STRLEN, "%s", value);
+	return 0;
+}
+
+static int
+set_start_address(struct parse *p, const char *value)
+{
+	return set_ipv4(p, value, &p->start, p->opts->start_address);
+}
+
+static int
+set_end_address(struct parse *p, const char *value)
+{
+	return set_ipv4(p, value, &p->end, p->opts->end_address);
+}
+
+static int
+set_subnet_mask(struct parse *p, const char *value)
+{
+	return set_ipv4(p, value, &p->mask, p->opts->subnet_mask);
+}
+
+static int
+set_nat66_prefix(struct parse *p, const char *value)
+{
+	p->opts->has_nat66_prefix = true;
+	return addr_parse_nat66_prefix(value, p->opts->nat66_prefix, &p->reason);
+}
+
+static int
+set_stats_interval(struct parse *p, const char *value)
+{
+	uint64_t seconds;
+
+	if (num_parse_u64(value, 1, INT32_MAX, &seconds) < 0) {
+		p->reason = errno == ERANGE ? "must be at least 1 second" : "not a decimal number";
+		return -1;
+	}
+	p->opts->stats_interval = (unsigned)seconds;
+	return 0;
+}
+
+/* Flags: the table entry marks them seen; these record their meaning. */
+static int
+set_isolation(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->enable_isolation = true;
+	return 0;
+}
+
+static int
+set_tso(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->enable_tso = true;
+	return 0;
+}
+
+static int
+set_checksum_offload(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->enable_checksum_offload = true;
+	return 0;
+}
+
+static int
+set_verbose(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->verbose = true;
+	return 0;
+}
+
+static int
+set_allow_root(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->allow_root = true;
+	return 0;
+}
+
+static int
+set_list(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->action = OPTIONS_LIST_SHARED_INTERFACES;
+	return 0;
+}
+
+static int
+set_version(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->action = OPTIONS_VERSION;
+	return 0;
+}
+
+static int
+set_help(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->action = OPTIONS_HELP;
+	return 0;
+}
+
+/* The option table: the order is the order of --help. */
+static const struct option_entry table[] = {
+    {{"fd", 'f', true, OPTIONS_F_CONNECTION, "FD",
+      "forward to this connected unix datagram socket"},
+     set_fd},
+    {{"socket", 's', true, OPTIONS_F_CONNECTION, "PATH",
+      "bind a unix datagram socket at PATH and serve the first sender"},
+     set_socket},
+    {{"interface-id", 'i', true, 0, "UUID", "interface identifier (same UUID, same MAC address)"},
+     set_interface_id},
+    {{"operation-mode", 0, true, 0, "MODE", "shared (default), host or bridged"},
+     set_operation_mode},
+    {{"shared-interface", 0, true, 0, "NAME", "physical interface to bridge (bridged mode)"},
+     set_shared_interface},
+    {{"start-address", 0, true, 0, "ADDR", "gateway and first DHCP address (shared, host)"},
+     set_start_address},
+    {{"end-address", 0, true, 0, "ADDR", "last DHCP address (shared, host)"}, set_end_address},
+    {{"subnet-mask", 0, true, 0, "MASK", "subnet mask of the DHCP range (shared, host)"},
+     set_subnet_mask},
+    {{"enable-isolation", 0, false, 0, NULL, "isolate this VM from other VMs (shared, host)"},
+     set_isolation},
+    {{"nat66-prefix", 0, true, 0, "PREFIX", "IPv6 ULA /64 prefix, fdxx:xxxx:xxxx:xxxx:: (shared)"},
+     set_nat66_prefix},
+    {{"enable-tso", 0, false, 0, NULL, "enable TCP segmentation offload (64 KiB frames)"}, set_tso},
+    {{"enable-checksum-offload", 0, false, 0, NULL, "enable checksum offload"},
+     set_checksum_offload},
+    {{"stats-interval", 0, true, 0, "SECONDS", "log forwarding statistics every SECONDS"},
+     set_stats_interval},
+    {{"allow-root", 0, false, 0, NULL, "allow forwarding as root when the target user is root"},
+     set_allow_root},
+    {{"verbose", 'v', false, 0, NULL, "log debug messages"}, set_verbose},
+    {{"list-shared-interfaces", 0, false, OPTIONS_F_ACTION, NULL,
+      "print the interfaces usable in bridged mode, one a line"},
+     set_list},
+    {{"version", 0, false, OPTIONS_F_ACTION, NULL, "print version and commit"}, set_version},
+    {{"help", 'h', false, OPTIONS_F_ACTION, NULL, "print this help"}, set_help},
+};
+
+_Static_assert(ARRAY_SIZE(table) <= 32, "parse.seen has one bit per option");
+
+static const struct option_entry *
+entry_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (strlen(table[i].spec.name) == len && memcmp(table[i].spec.name, name, len) == 0)
+			return &table[i];
+	}
+	return NULL;
+}
+
+static const struct option_entry *
+entry_short(char c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (c != 0 && table[i].spec.short_name == c)
+			return &table[i];
+	}
+	return NULL;
+}
+
+/*
+ * options_lookup_long() - find a long option by name
+ * @name:	name without the leading "--"; may continue with "=value"
+ * @len:	length of the name (up to, not including, any '=')
+ *
+ * Return: the option, or NULL if the helper has no such option
+ */
+const struct options_spec *
+options_lookup_long(const char *name, size_t len)
+{
+	const struct option_entry *e = entry_long(name, len);
+
+	return e ? &e->spec : NULL;
+}
+
+/* Return: the option with short name @c, or NULL */
+const struct options_spec *
+options_lookup_short(char c)
+{
+	const struct option_entry *e = entry_short(c);
+
+	return e ? &e->spec : NULL;
+}
+
+const char *
+options_mode_name(enum options_mode mode)
+{
+	switch (mode) {
+	case OPTIONS_MODE_SHARED:
+		return "shared";
+	case OPTIONS_MODE_HOST:
+		return "host";
+	case OPTIONS_MODE_BRIDGED:
+		return "bridged";
+	}
+	return "unknown";
+}
+
+/* Apply one option. Return: 0, or -1 with the error in @error. */
+static int
+apply(struct parse *p, const struct option_entry *e, const char *value, char *error)
+{
+	uint32_t bit = 1u << (e - table);
+
+	if (p->seen & bit) {
+		snprintf(error, OPTIONS_ERROR_MAX, "--%s: given more than once", e->spec.name);
+		return -1;
+	}
+	p->seen |= bit;
+	if (e->set(p, value) < 0) {
+		snprintf(error, OPTIONS_ERROR_MAX, "--%s: invalid value '%s': %s", e->spec.name,
+		         value, p->reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse argv[*i], a "--name[=value]" option. Return: 0 or -1. */
+static int
+parse_long(struct parse *p, int argc, char *const argv[], int *i, char *error)
+{
+	const char *name = argv[*i] + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct option_entry *e = entry_long(name, len);
+	const char *value = NULL;
+
+	if (!e) {
+		snprintf(error, OPTIONS_ERROR_MAX, "--%.*s: unknown option", (int)len, name);
+		return -1;
+	}
+	if (e->spec.has_arg) {
+		if (eq) {
+			value = eq + 1;
+		} else if (*i + 1 < argc) {
+			value = argv[++*i];
+		} else {
+			snprintf(error, OPTIONS_ERROR_MAX, "--%s: requires an argument (%s)",
+			         e->spec.name, e->spec.arg_name);
+			return -1;
+		}
+	} else if (eq) {
+		snprintf(error, OPTIONS_ERROR_MAX, "--%s: takes no argument", e->spec.name);
+		return -1;
+	}
+	return apply(p, e, value, error);
+}
+
+/* Parse argv[*i], one or more bundled short options. Return: 0 or -1. */
+static int
+parse_short(struct parse *p, int argc, char *const argv[], int *i, char *error)
+{
+	for (const char *c = argv[*i] + 1; *c; c++) {
+		const struct option_entry *e = entry_short(*c);
+		const char *value = NULL;
+
+		if (!e) {
+			snprintf(error, OPTIONS_ERROR_MAX, "-%c: unknown option", *c);
+			return -1;
+		}
+		if (e->spec.has_arg) {
+			if (c[1] != '\0') {
+				value = c + 1;
+			} else if (*i + 1 < argc) {
+				value = argv[++*i];
+			} else {
+				snprintf(error, OPTIONS_ERROR_MAX,
+				         "--%s: requires an argument (%s)", e->spec.name,
+				         e->spec.arg_name);
+				return -1;
+			}
+		}
+		if (apply(p, e, value, error) < 0)
+			return -1;
+		if (value || p->opts->action != OPTIONS_RUN)
+			break;
+	}
+	return 0;
+}
+
+static bool
+given(const struct parse *p, const char *name)
+{
+	return p->seen & (1u << (entry_long(name, strlen(name)) - table));
+}
+
+/* Rules between options, checked after all were parsed. Return: 0 or -1. */
+static int
+check_rules(struct parse *p, char *error)
+{
+	const struct options *o = p->opts;
+	const char *mode = options_mode_name(o->mode);
+	int n_addr = given(p, "start-address") + given(p, "end-address") + given(p, "subnet-mask");
+	const char *reason;
+
+#define FAIL(...) (snprintf(error, OPTIONS_ERROR_MAX, __VA_ARGS__), -1)
+	if (o->fd >= 0 && o->socket_path)
+		return FAIL("--fd and --socket: cannot be used together");
+	if (o->fd < 0 && !o->socket_path)
+		return FAIL("--fd or --socket: one of them is required");
+	if (o->mode == OPTIONS_MODE_BRIDGED && !o->shared_interface)
+		return FAIL("--operation-mode bridged: requires --shared-interface");
+	if (o->mode != OPTIONS_MODE_BRIDGED && o->shared_interface)
+		return FAIL("--shared-interface: only valid with --operation-mode bridged");
+	if (n_addr && o->mode == OPTIONS_MODE_BRIDGED)
+		return FAIL("--start-address, --end-address, --subnet-mask: not valid in %s mode",
+		            mode);
+	if (n_addr && n_addr < 3)
+		return FAIL(
+		    "--start-address, --end-address, --subnet-mask: give all three or none");
+	if (n_addr && addr_check_dhcp_range(p->start, p->end, p->mask, &reason) < 0)
+		return FAIL("--start-address, --end-address, --subnet-mask: %s", reason);
+	if (o->enable_isolation && o->mode == OPTIONS_MODE_BRIDGED)
+		return FAIL("--enable-isolation: not valid in %s mode", mode);
+	if (o->has_nat66_prefix && o->mode != OPTIONS_MODE_SHARED)
+		return FAIL("--nat66-prefix: only valid in shared mode");
+#undef FAIL
+	p->opts->has_dhcp_range = n_addr == 3;
+	return 0;
+}
+
+/*
+ * options_parse() - parse and validate the helper's command line
+ * @argc, @argv:	as given to main(); argv[0] is skipped
+ * @opts:		filled in; only valid when 0 is returned
+ * @error:		the reason when -1 is returned, naming the option
+ *
+ * Stops at the first --help, --version or --list-shared-interfaces and
+ * returns with opts->action set; the other rules apply only to a run.
+ *
+ * Return: 0, or -1 with a one-line message in @error
+ */
+int
+options_parse(int argc, char *const argv[], struct options *opts, char error[OPTIONS_ERROR_MAX])
+{
+	struct parse p = {.opts = opts};
+
+	memset(opts, 0, sizeof(*opts));
+	opts->fd = -1;
+	opts->mode = OPTIONS_MODE_SHARED;
+	error[0] = '\0';
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		int rc;
+
+		if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0') {
+			rc = parse_long(&p, argc, argv, &i, error);
+		} else if (arg[0] == '-' && arg[1] != '\0' && arg[1] != '-') {
+			rc = parse_short(&p, argc, argv, &i, error);
+		} else {
+			snprintf(error, OPTIONS_ERROR_MAX, "'%s': unexpected argument", arg);
+			rc = -1;
+		}
+		if (rc < 0)
+			return -1;
+		if (opts->action != OPTIONS_RUN)
+			return 0;
+	}
+	return check_rules(&p, error);
+}
+
+/* options_print_table() - print one line per option, except @skip_flags ones */
+void
+options_print_table(FILE *out, unsigned skip_flags)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		const struct options_spec *s = &table[i].spec;
+		char left[48];
+
+		if (s->flags & skip_flags)
+			continue;
+		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", s->short_name ? '-' : ' ',
+		         s->short_name ? s->short_name : ' ', s->short_name ? ", " : "  ", s->name,
+		         s->arg_name ? " " : "", s->arg_name ? s->arg_name : "");
+		fprintf(out, "  %-34s %s\n", left, s->help);
+	}
+}
+
+/* options_usage() - the full --help text */
+void
+options_usage(FILE *out)
+{
+	fprintf(out, "Usage: " OPTIONS_PROGRAM " (--fd FD | --socket PATH) [options]\n"
+	             "       " OPTIONS_PROGRAM " --list-shared-interfaces | --version | --help\n"
+	             "\n"
+	             "Create one vmnet interface, print its parameters as one JSON line on\n"
+	             "stdout, drop root, and forward Ethernet frames between the interface\n"
+	             "and a unix datagram socket, one frame per datagram.\n"
+	             "\n"
+	             "Options:\n");
+	options_print_table(out, 0);
+}
