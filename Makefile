@@ -72,7 +72,8 @@ ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*
 SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh .ci/run)
 
 .PHONY: all programs tools unit-tests test unit integration check format \
-	macos-check bench demo clean install uninstall
+	macos-check release bench demo clean install uninstall \
+	man-lint
 .DELETE_ON_ERROR:
 
 all: programs tools unit-tests
@@ -119,7 +120,7 @@ unit: $(UNIT_TESTS)
 integration: programs tools
 	$(PYTHON) -m pytest -v tests/integration
 
-check:
+check: man-lint
 	clang-format --dry-run -Werror $(ALL_SRCS) $(ALL_HDRS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -D__linux__ -Iinclude $(ALL_SRCS)
@@ -129,14 +130,57 @@ check:
 format:
 	clang-format -i $(ALL_SRCS) $(ALL_HDRS)
 
+# macOS builds on Linux with zig (docs/macos.md); release builds the archive
+# (universal and signed on a Mac, per-architecture and unsigned elsewhere).
+MACOS_ENV = B=$(B) WARNINGS='$(WARNINGS)' VERSION='$(VERSION)' COMMIT='$(COMMIT)'
+
 macos-check:
-	scripts/macos-cross.sh
+	$(MACOS_ENV) scripts/macos-cross.sh
+
+release:
+	$(MACOS_ENV) scripts/release.sh
 
 bench: programs tools
 	scripts/bench.sh
 
 demo: programs tools
 	scripts/demo.sh
+
+# Manual pages: mandoc's lint at warning level, and groff's own warnings.
+MANPAGES := man/vmnet-helper.8 man/vmnet-client.1
+
+man-lint:
+	mandoc -T lint -W warning $(MANPAGES)
+	@out=$$(groff -ww -z -mandoc $(MANPAGES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" >&2; exit 1; fi
+
+# install.sh is the installer for users (root-owned prefix check, sudoers
+# rule, manifest); these targets only copy the files, e.g. into a DESTDIR
+# staging tree, in the layout of the release archive. Uninstall removes the
+# directories it leaves empty; the shared ones (bin, share/man) only when the
+# prefix is vmnet-helper's own.
+DOCDIR     = $(PREFIX)/share/doc/vmnet-helper
+SUDOERS_DOCS := sudoers.d/vmnet-helper sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
+
+install: programs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(DOCDIR)/sudoers.d
+	install -m 0755 $(PROGRAMS:%=$(B)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/vmnet-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/vmnet-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(SUDOERS_DOCS) $(DESTDIR)$(DOCDIR)/sudoers.d/
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) \
+		$(DESTDIR)$(PREFIX)/share/man/man8/vmnet-helper.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/vmnet-client.1 \
+		$(SUDOERS_DOCS:sudoers.d/%=$(DESTDIR)$(DOCDIR)/sudoers.d/%)
+	-rmdir $(DESTDIR)$(DOCDIR)/sudoers.d $(DESTDIR)$(DOCDIR) 2>/dev/null
+ifeq ($(notdir $(PREFIX)),vmnet-helper)
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man \
+		$(DESTDIR)$(PREFIX)/share $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX) 2>/dev/null
+endif
 
 clean:
 	rm -rf $(B)

@@ -9,7 +9,8 @@ packages="build-essential clang libblocksruntime-dev libcjson-dev libcmocka-dev
 	libnftables-dev nftables dnsmasq-base iproute2 kmod procps psmisc
 	python3 python3-pytest python3-scapy iperf3
 	clang-format cppcheck shellcheck mandoc groff-base sudo git npm
-	qemu-system-x86 linux-image-amd64 busybox-static cpio"
+	qemu-system-x86 linux-image-amd64 busybox-static cpio
+	file dpkg-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup-deps: must run as root (sudo $0)" >&2
