@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * fwd.c - batched forwarding between vmnet and the VM socket (see fwd.h).
+ *
+ * Theory of operation: each direction owns one buffer of count frames of
+ * max_packet_size bytes, and three arrays bound to it once: iov[i] points
+ * at frame i, msg[i] (socket side) and pkt[i] (vmnet side) point at iov[i].
+ * A frame read on one side is written to the other from the same memory.
+ * Per batch only lengths and flags are reset. Counters are added once per
+ * batch.
+ *
+ * A 0-byte datagram from the VM is a runt like any other and is dropped:
+ * on a datagram socket it is valid data, not end of file. That the VM side
+ * is gone shows up only when sending to it (ECONNREFUSED and friends),
+ * which the host->vm direction reports as FWD_VM_GONE.
+ */
+#include "fwd.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * fwd_batch_size() - frames per batch for both directions
+ * @max_packet_size:	vmnet's largest frame (1514, or 65550 with TSO)
+ * @read_max, @write_max: vmnet's per-call limits, 0 if not reported
+ *
+ * The smallest of FWD_BATCH_DEFAULT, FWD_BATCH_MAX, vmnet's limits, and
+ * what fits in FWD_BATCH_BYTES: 128 frames (189 KiB) without TSO, 31
+ * (≈2 MiB) with TSO.
+ *
+ * Return: the batch size, at least 1
+ */
+unsigned
+fwd_batch_size(uint64_t max_packet_size, uint64_t read_max, uint64_t write_max)
+{
+	uint64_t n = FWD_BATCH_DEFAULT;
+
+	if (max_packet_size && FWD_BATCH_BYTES / max_packet_size < n)
+		n = FWD_BATCH_BYTES / max_packet_size;
+	if (read_max && read_max < n)
+		n = read_max;
+	if (write_max && write_max < n)
+		n = write_max;
+	return n ? (unsigned)n : 1;
+}
+
+static int
+dir_init(struct fwd_dir *d, size_t max_packet_size, unsigned count, struct stats_dir *stats)
+{
+	d->count = count;
+	d->stats = stats;
+	d->buf = calloc(count, max_packet_size);
+	d->iov = calloc(count, sizeof(*d->iov));
+	d->pkt = calloc(count, sizeof(*d->pkt));
+	d->msg = calloc(count, sizeof(*d->msg));
+	if (!d->buf || !d->iov || !d->pkt || !d->msg)
+		return -1;
+	for (unsigned i = 0; i < count; i++) {
+		d->iov[i].iov_base = d->buf + (size_t)i * max_packet_size;
+		d->pkt[i].vm_pkt_iov = &d->iov[i];
+		d->pkt[i].vm_pkt_iovcnt = 1;
+		d->msg[i].msg_iov = &d->iov[i];
+		d->msg[i].msg_iovlen = 1;
+	}
+	return 0;
+}
+
+static void
+dir_free(struct fwd_dir *d)
+{
+	free(d->buf);
+	free(d->iov);
+	free(d->pkt);
+	free(d->msg);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * fwd_init() - allocate and bind the buffers of both directions
+ * @sock:	connected unix datagram socket of the VM
+ * @batch:	frames per batch, from fwd_batch_size()
+ *
+ * Return: 0, or -1 with errno ENOMEM (nothing left allocated)
+ */
+int
+fwd_init(struct fwd *f, interface_ref iface, int sock, size_t max_packet_size, unsigned batch,
+         struct stats *stats)
+{
+	memset(f, 0, sizeof(*f));
+	f->iface = iface;
+	f->sock = sock;
+	f->max_packet_size = max_packet_size;
+	if (dir_init(&f->host_to_vm, max_packet_size, batch, &stats->host_to_vm) < 0 ||
+	    dir_init(&f->vm_to_host, max_packet_size, batch, &stats->vm_to_host) < 0) {
+		fwd_free(f);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void
+fwd_free(struct fwd *f)
+{
+	dir_free(&f->host_to_vm);
+	dir_free(&f->vm_to_host);
+}
+
+static bool
+vm_gone(int err)
+{
+	return err == ECONNREFUSED || err == ECONNRESET || err == EPIPE || err == ENOTCONN;
+}
+
+/* Bytes in iov[from, to). */
+static uint64_t
+iov_bytes(const struct iovec *iov, unsigned from, unsigned to)
+{
+	uint64_t bytes = 0;
+
+	for (unsigned i = from; i < to; i++)
+		bytes += iov[i].iov_len;
+	return bytes;
+}
+
+/*
+ * Send msg[0, n) to the VM. A short sendmsg_x() resumes with the rest; a
+ * full VM socket gets the bounded retry, then the rest is dropped; a frame
+ * the socket cannot take (EMSGSIZE) is dropped alone.
+ */
+static enum fwd_result
+send_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
+{
+	unsigned sent = 0, delivered = 0, drops = 0, retries = 0, calls = 0;
+	uint64_t bytes = 0;
+	enum fwd_result res = FWD_OK;
+
+	while (sent < n) {
+		ssize_t r = sendmsg_x(f->sock, &d->msg[sent], n - sent, 0);
+
+		calls++;
+		if (r == 0)
+			errno = ENOBUFS; /* nothing taken, no error: treat as full */
+		if (r > 0) {
+			bytes += iov_bytes(d->iov, sent, sent + (unsigned)r);
+			sent += (unsigned)r;
+			delivered += (unsigned)r;
+		} else if ((errno == ENOBUFS || errno == EAGAIN) && retries < FWD_SEND_RETRIES) {
+			retries++;
+			usleep(FWD_SEND_RETRY_USEC);
+		} else if (errno == ENOBUFS || errno == EAGAIN) {
+			drops += n - sent;
+			break;
+		} else if (errno == EMSGSIZE) {
+			drops++;
+			sent++;
+		} else if (errno != EINTR) {
+			res = vm_gone(errno) ? FWD_VM_GONE : FWD_ERROR;
+			break;
+		}
+	}
+	stats_add(&d->stats->packets, delivered);
+	stats_add(&d->stats->bytes, bytes);
+	stats_add(&d->stats->drops, drops);
+	stats_add(&d->stats->write_calls, calls);
+	stats_add(&d->stats->retries, retries);
+	return res;
+}
+
+/*
+ * fwd_host_to_vm() - move one batch from vmnet to the VM socket
+ *
+ * Return: FWD_IDLE when vmnet had nothing, FWD_OK after a batch,
+ * FWD_VM_GONE, or FWD_ERROR (vmnet_status, or errno of sendmsg_x())
+ */
+enum fwd_result
+fwd_host_to_vm(struct fwd *f)
+{
+	struct fwd_dir *d = &f->host_to_vm;
+	int n = (int)d->count;
+	vmnet_return_t status;
+
+	/* vmnet overwrites vm_pkt_size with the frame length: reset it. */
+	for (unsigned i = 0; i < d->count; i++) {
+		d->pkt[i].vm_pkt_size = f->max_packet_size;
+		d->pkt[i].vm_flags = 0;
+		d->iov[i].iov_len = f->max_packet_size;
+	}
+	status = vmnet_read(f->iface, d->pkt, &n);
+	stats_add(&d->stats->read_calls, 1);
+	if (status != VMNET_SUCCESS) {
+		f->vmnet_status = status;
+		return FWD_ERROR;
+	}
+	if (n <= 0)
+		return FWD_IDLE;
+	for (int i = 0; i < n; i++)
+		d->iov[i].iov_len = d->pkt[i].vm_pkt_size;
+	return send_batch(f, d, (unsigned)n);
+}
+
+/*
+ * Write pkt[0, n) to vmnet. A frame vmnet refuses is dropped and the rest
+ * of the batch continues: one bad frame from the VM must not stop the VM.
+ */
+static void
+write_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
+{
+	unsigned done = 0, drops = 0, calls = 0;
+	uint64_t bytes = 0;
+
+	while (done < n) {
+		int cnt = (int)(n - done);
+		vmnet_return_t status = vmnet_write(f->iface, &d->pkt[done], &cnt);
+
+		calls++;
+		if (cnt < 0 || (unsigned)cnt > n - done)
+			cnt = 0;
+		for (unsigned i = done; i < done + (unsigned)cnt; i++)
+			bytes += d->pkt[i].vm_pkt_size;
+		done += (unsigned)cnt;
+		if (status != VMNET_SUCCESS)
+			f->vmnet_status = status;
+		if (done < n) {
+			drops++; /* the frame vmnet stopped at */
+			done++;
+		}
+	}
+	stats_add(&d->stats->packets, n - drops);
+	stats_add(&d->stats->bytes, bytes);
+	stats_add(&d->stats->drops, drops);
+	stats_add(&d->stats->write_calls, calls);
+}
+
+/*
+ * fwd_vm_to_host() - move one batch from the VM socket to vmnet
+ *
+ * Datagrams shorter than an Ethernet header, longer than max_packet_size,
+ * or truncated are dropped and counted; vmnet_write() gets the others,
+ * with pkt[] pointing at their buffers (no copy).
+ *
+ * Return: FWD_IDLE when the socket had nothing (poll it), FWD_OK after a
+ * batch, FWD_VM_GONE, or FWD_ERROR with errno of recvmsg_x()
+ */
+enum fwd_result
+fwd_vm_to_host(struct fwd *f)
+{
+	struct fwd_dir *d = &f->vm_to_host;
+	unsigned n = 0;
+	ssize_t r;
+
+	for (unsigned i = 0; i < d->count; i++) {
+		d->iov[i].iov_len = f->max_packet_size;
+		d->msg[i].msg_flags = 0;
+		d->msg[i].msg_datalen = 0;
+	}
+	r = recvmsg_x(f->sock, d->msg, d->count, MSG_DONTWAIT);
+	stats_add(&d->stats->read_calls, 1);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return FWD_IDLE;
+	if (r < 0)
+		return vm_gone(errno) ? FWD_VM_GONE : FWD_ERROR;
+	if (r == 0)
+		return FWD_IDLE;
+	for (unsigned i = 0; i < (unsigned)r; i++) {
+		size_t len = d->msg[i].msg_datalen;
+
+		if (len < FWD_MIN_FRAME || len > f->max_packet_size ||
+		    (d->msg[i].msg_flags & MSG_TRUNC))
+			continue;
+		d->iov[i].iov_len = len;
+		d->pkt[n].vm_pkt_iov = &d->iov[i];
+		d->pkt[n].vm_pkt_size = len;
+		d->pkt[n].vm_flags = 0;
+		n++;
+	}
+	stats_add(&d->stats->drops, (unsigned)r - n);
+	write_batch(f, d, n);
+	return FWD_OK;
+}
