@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * client_os.h - the two facts vmnet-client asks the operating system.
+ */
+#ifndef CLIENT_OS_H
+#define CLIENT_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * client_os_self_path() - absolute path of the running executable
+ * @buf:	output buffer
+ * @size:	size of @buf
+ *
+ * Return: 0, or -1 with errno (ENAMETOOLONG when @buf is too small).
+ */
+int client_os_self_path(char *buf, size_t size);
+
+/*
+ * client_os_vmnet_needs_root() - whether starting a vmnet interface needs
+ * root here. False on macOS 26 and later, where vmnet works for a signed
+ * helper without root; true on older macOS and on the Linux platform.
+ */
+bool client_os_vmnet_needs_root(void);
+
+#endif /* CLIENT_OS_H */

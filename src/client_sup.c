@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * client_sup.c - wait for the helper's line, supervise helper and command.
+ *
+ * All waiting goes through client_sup_wait(): poll(2) on a self-pipe the
+ * signal handlers write to (SIGCHLD included), so signals, child exits and
+ * I/O are handled in one place without races, and the client never blocks
+ * in waitpid().
+ */
+#include "client_sup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_proc.h"
+#include "log.h"
+
+static int sig_pipe[2] = {-1, -1};
+
+static const int caught[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	/* A full pipe already holds a wake-up; losing this byte is fine for
+	 * SIGCHLD (waitpid finds every child) but the others are recorded
+	 * before the pipe can fill: at most a few bytes per event. */
+	if (write(sig_pipe[1], &b, 1) < 0) {
+	}
+	errno = saved;
+}
+
+static int
+nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int
+client_sup_init(struct client_sup *s, unsigned grace_seconds)
+{
+	struct sigaction sa;
+
+	memset(s, 0, sizeof(*s));
+	s->grace_ms = grace_seconds * 1000;
+	if (client_proc_pipe(sig_pipe) < 0)
+		return -1;
+	if (nonblock(sig_pipe[0]) < 0 || nonblock(sig_pipe[1]) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
+		if (sigaction(caught[i], &sa, NULL) < 0)
+			return -1;
+	}
+	/* A closed stdout must fail the write, not kill us and orphan the
+	 * children. Children get SIGPIPE back at exec (client_proc.c). */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void
+reap(struct client_sup *s)
+{
+	struct client_child *children[] = {&s->helper, &s->command};
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < 2; i++) {
+			if (children[i]->pid == pid) {
+				children[i]->exited = true;
+				children[i]->status = status;
+			}
+		}
+	}
+}
+
+static void
+got_signal(struct client_sup *s, int sig)
+{
+	if (s->signal == 0)
+		s->signal = sig;
+	if (s->command.pid > 0 && !s->command.exited) {
+		log_info("received %s, forwarding to the command", strsignal(sig));
+		kill(s->command.pid, sig);
+	} else {
+		log_info("received %s", strsignal(sig));
+	}
+}
+
+int
+client_sup_wait(struct client_sup *s, int fd, int timeout_ms)
+{
+	struct pollfd pfd[2] = {{.fd = sig_pipe[0], .events = POLLIN},
+	                        {.fd = fd, .events = POLLIN}};
+	unsigned char sigs[16];
+	ssize_t n;
+	int rc;
+
+	rc = poll(pfd, fd >= 0 ? 2 : 1, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -1;
+	while ((n = read(sig_pipe[0], sigs, sizeof(sigs))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (sigs[i] != SIGCHLD)
+				got_signal(s, sigs[i]);
+		}
+	}
+	reap(s);
+	return fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) ? 1 : 0;
+}
+
+int
+client_sup_read_line(struct client_sup *s, int fd, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	for (;;) {
+		char *nl;
+		ssize_t n;
+		int rc;
+
+		/* A signal wins over data still in the pipe. */
+		rc = client_sup_wait(s, fd, -1);
+		if (rc < 0)
+			return -1;
+		if (s->signal != 0) {
+			errno = EINTR;
+			return -1;
+		}
+		if (rc == 0) {
+			if (s->helper.exited)
+				break;
+			continue;
+		}
+		n = read(fd, buf + used, size - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		buf[used] = '\0';
+		nl = memchr(buf, '\n', used);
+		if (nl != NULL) {
+			*nl = '\0';
+			return 0;
+		}
+		if (used + 1 >= size) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	}
+	errno = EPIPE;
+	return -1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+kill_child(const struct client_child *c, int sig)
+{
+	if (c->own_group)
+		killpg(c->pid, sig);
+	else
+		kill(c->pid, sig);
+}
+
+void
+client_sup_stop(struct client_sup *s, struct client_child *c)
+{
+	long long deadline;
+	bool killed = false;
+
+	if (c->pid <= 0 || c->exited)
+		return;
+	kill(c->pid, SIGTERM);
+	deadline = now_ms() + s->grace_ms;
+	while (!c->exited) {
+		long long left = deadline - now_ms();
+
+		if (!killed && left <= 0) {
+			log_warn("pid %d still running %u s after SIGTERM, sending SIGKILL",
+			         (int)c->pid, s->grace_ms / 1000);
+			kill_child(c, SIGKILL);
+			killed = true;
+		}
+		if (client_sup_wait(s, -1, killed ? -1 : (int)(left > 0 ? left : 0)) < 0)
+			break;
+	}
+}
+
+int
+client_sup_run(struct client_sup *s)
+{
+	bool helper_failed = false;
+	char why[96];
+
+	while (!s->command.exited) {
+		if (s->helper.exited && !helper_failed) {
+			helper_failed = s->signal == 0;
+			if (helper_failed)
+				log_error("vmnet-helper %s; stopping the command",
+				          client_proc_describe(s->helper.status, why, sizeof(why)));
+			client_sup_stop(s, &s->command);
+			break;
+		}
+		if (client_sup_wait(s, -1, -1) < 0) {
+			log_error_errno("waiting for children");
+			client_sup_stop(s, &s->command);
+			helper_failed = true;
+			break;
+		}
+	}
+	log_debug("command %s", client_proc_describe(s->command.status, why, sizeof(why)));
+	if (!s->helper.exited) {
+		client_sup_stop(s, &s->helper);
+		log_debug("vmnet-helper %s",
+		          client_proc_describe(s->helper.status, why, sizeof(why)));
+	}
+	return helper_failed ? CLIENT_EXIT_FAILURE : client_proc_exit_code(s->command.status);
+}
