@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * vmnet.c - vmnet.framework's interface API on Linux.
+ *
+ * Theory of operation: an interface is a non-blocking TAP device made a
+ * port of a bridge (vmnet_net.c). vmnet_start_interface() and
+ * vmnet_stop_interface() return at once; their work runs on one private
+ * serial queue (so a stop always follows its start) and the completion
+ * handler always runs later on the caller's queue. vmnet_read() and
+ * vmnet_write() move frames straight between the caller's buffers and the
+ * TAP, one read() or write() per frame, without allocating.
+ *
+ * Events: a poller thread per interface waits on the TAP and an eventfd.
+ * When frames wait and a callback is set, it queues one delivery on the
+ * callback's queue and stops watching the TAP until that delivery has run,
+ * then watches again, so the callback fires again while frames remain.
+ *
+ * Lifetime: the struct behind an interface_ref is never freed. After stop
+ * (or a failed start) only the mutex, the state and an event dictionary a
+ * late delivery may hold remain, so read, write and stop on a stale
+ * reference fail cleanly with VMNET_INVALID_ARGUMENT instead of touching
+ * freed memory, as callers of the real framework expect.
+ */
+#include <Block.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <vmnet/vmnet.h>
+
+#include "vmnet_desc.h"
+#include "vmnet_net.h"
+#include "vmnet_tap.h"
+
+const char *vmnet_operation_mode_key = "vmnet_operation_mode";
+const char *vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
+const char *vmnet_mac_address_key = "vmnet_mac_address";
+const char *vmnet_allocate_mac_address_key = "vmnet_allocate_mac_address";
+const char *vmnet_mtu_key = "vmnet_mtu";
+const char *vmnet_max_packet_size_key = "vmnet_max_packet_size";
+const char *vmnet_interface_id_key = "vmnet_interface_id";
+const char *vmnet_start_address_key = "vmnet_start_address";
+const char *vmnet_end_address_key = "vmnet_end_address";
+const char *vmnet_subnet_mask_key = "vmnet_subnet_mask";
+const char *vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
+const char *vmnet_nat66_prefix_length_key = "vmnet_nat66_prefix_length";
+const char *vmnet_estimated_packets_available_key = "vmnet_estimated_packets_available";
+const char *vmnet_network_identifier_key = "vmnet_network_identifier";
+const char *vmnet_host_ip_address_key = "vmnet_host_ip_address";
+const char *vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
+const char *vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
+const char *vmnet_enable_tso_key = "vmnet_enable_tso";
+const char *vmnet_enable_isolation_key = "vmnet_enable_isolation";
+const char *vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
+const char *vmnet_read_max_packets_key = "vmnet_read_max_packets";
+const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
+
+#define VMNET_MTU             1500
+#define VMNET_MAX_PACKET_SIZE 1514  /* MTU + Ethernet header */
+#define VMNET_TSO_PACKET_SIZE 65550 /* as macOS reports with TSO */
+#define VMNET_MAX_PACKETS     256   /* read and write, as macOS 15 reports */
+#define VMNET_ETH_HLEN        14
+
+enum iface_state {
+	IFACE_STARTING,
+	IFACE_RUNNING,
+	IFACE_FAILED,
+	IFACE_STOPPED,
+};
+
+struct vmnet_interface {
+	atomic_int state; /* enum iface_state */
+	atomic_int busy;  /* vmnet_read/vmnet_write calls in progress */
+	int fd;           /* TAP, or -1 */
+	size_t max_packet_size;
+	bool attached; /* the TAP joined a network */
+	struct vmnet_desc desc;
+	struct vmnet_net net;
+	uint8_t mac[6];
+	uuid_t id;
+
+	/* Event delivery; everything below is under lock. */
+	pthread_mutex_t lock;
+	pthread_t poller;
+	bool has_poller;
+	bool stopping;        /* the poller must exit */
+	int wake_fd;          /* eventfd waking the poller, or -1 */
+	bool pending;         /* a delivery is queued or running */
+	uint64_t gen;         /* bumped whenever the callback changes */
+	uint64_t pending_gen; /* gen the queued delivery was made for */
+	interface_event_t mask;
+	dispatch_queue_t queue;
+	vmnet_interface_event_callback_t callback;
+	xpc_object_t event; /* dictionary handed to the callback */
+};
+
+static pthread_once_t work_once = PTHREAD_ONCE_INIT;
+static dispatch_queue_t work_queue;
+
+static void
+work_queue_create(void)
+{
+	work_queue = dispatch_queue_create("vmnet.linux.work", DISPATCH_QUEUE_SERIAL);
+}
+
+static dispatch_queue_t
+vmnet_work_queue(void)
+{
+	pthread_once(&work_once, work_queue_create);
+	return work_queue;
+}
+
+/* vmnet needs root on macOS; here it needs CAP_NET_ADMIN. */
+static bool
+vmnet_privileged(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN);
+}
+
+/* Wake the poller; called with the lock held. */
+static void
+iface_wake_locked(struct vmnet_interface *iface)
+{
+	uint64_t one = 1;
+
+	if (iface->wake_fd >= 0)
+		(void)!write(iface->wake_fd, &one, sizeof(one));
+}
+
+/* Runs on the callback's queue: one event, unless the callback changed. */
+static void
+iface_deliver(void *arg)
+{
+	struct vmnet_interface *iface = arg;
+	vmnet_interface_event_callback_t cb = NULL;
+	xpc_object_t event = NULL;
+
+	pthread_mutex_lock(&iface->lock);
+	if (!iface->stopping && atomic_load(&iface->state) == IFACE_RUNNING && iface->callback &&
+	    iface->gen == iface->pending_gen) {
+		cb = Block_copy(iface->callback);
+		event = xpc_retain(iface->event);
+	}
+	pthread_mutex_unlock(&iface->lock);
+	if (cb) {
+		/* The TAP cannot count its queue: at least one frame waits. */
+		xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, 1);
+		cb(VMNET_INTERFACE_PACKETS_AVAILABLE, event);
+		Block_release(cb);
+		xpc_release(event);
+	}
+	pthread_mutex_lock(&iface->lock);
+	iface->pending = false;
+	iface_wake_locked(iface);
+	pthread_mutex_unlock(&iface->lock);
+}
+
+static void *
+iface_poll(void *arg)
+{
+	struct vmnet_interface *iface = arg;
+	struct pollfd pfd[2] = {{.fd = iface->wake_fd, .events = POLLIN}, {.fd = iface->fd}};
+	uint64_t count;
+
+	for (;;) {
+		pthread_mutex_lock(&iface->lock);
+		if (iface->stopping) {
+			pthread_mutex_unlock(&iface->lock);
+			break;
+		}
+		pfd[1].events = iface->callback && !iface->pending &&
+		                        (iface->mask & VMNET_INTERFACE_PACKETS_AVAILABLE)
+		                    ? POLLIN
+		                    : 0;
+		pthread_mutex_unlock(&iface->lock);
+		if (poll(pfd, 2, -1) < 0)
+			continue; /* EINTR */
+		if (pfd[0].revents & POLLIN)
+			(void)!read(iface->wake_fd, &count, sizeof(count));
+		/* A TAP deleted under us reports errors forever: stop watching. */
+		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+			pfd[1].fd = -1;
+		if (!(pfd[1].revents & POLLIN))
+			continue;
+		pthread_mutex_lock(&iface->lock);
+		if (!iface->stopping && iface->callback && !iface->pending) {
+			iface->pending = true;
+			iface->pending_gen = iface->gen;
+			dispatch_async_f(iface->queue, iface, iface_deliver);
+		}
+		pthread_mutex_unlock(&iface->lock);
+	}
+	return NULL;
+}
+
+static void
+iface_format_mac(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+	         mac[5]);
+}
+
+/* The interface_param dictionary vmnet hands to the start handler. */
+static xpc_object_t
+iface_param(const struct vmnet_interface *iface)
+{
+	xpc_object_t p = xpc_dictionary_create_empty();
+	char buf[INET6_ADDRSTRLEN];
+
+	if (iface->desc.allocate_mac) {
+		iface_format_mac(iface->mac, buf);
+		xpc_dictionary_set_string(p, vmnet_mac_address_key, buf);
+	}
+	xpc_dictionary_set_uint64(p, vmnet_mtu_key, VMNET_MTU);
+	xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key, iface->max_packet_size);
+	xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key, VMNET_MAX_PACKETS);
+	xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key, VMNET_MAX_PACKETS);
+	xpc_dictionary_set_uuid(p, vmnet_interface_id_key, iface->id);
+	if (iface->desc.net.mode != VMNET_BRIDGED_MODE) {
+		inet_ntop(AF_INET, &iface->net.start, buf, sizeof(buf));
+		xpc_dictionary_set_string(p, vmnet_start_address_key, buf);
+		inet_ntop(AF_INET, &iface->net.end, buf, sizeof(buf));
+		xpc_dictionary_set_string(p, vmnet_end_address_key, buf);
+		inet_ntop(AF_INET, &iface->net.mask, buf, sizeof(buf));
+		xpc_dictionary_set_string(p, vmnet_subnet_mask_key, buf);
+	}
+	if (iface->net.has_nat66) {
+		inet_ntop(AF_INET6, &iface->net.nat66, buf, sizeof(buf));
+		xpc_dictionary_set_string(p, vmnet_nat66_prefix_key, buf);
+	}
+	return p;
+}
+
+/* Close what a start or stop leaves: poller, eventfd, TAP, network. */
+static void
+iface_close(struct vmnet_interface *iface)
+{
+	vmnet_interface_event_callback_t cb;
+	dispatch_queue_t queue;
+	xpc_object_t event;
+
+	pthread_mutex_lock(&iface->lock);
+	iface->stopping = true;
+	iface_wake_locked(iface);
+	pthread_mutex_unlock(&iface->lock);
+	if (iface->has_poller)
+		pthread_join(iface->poller, NULL);
+	iface->has_poller = false;
+	/* Let reads and writes that passed the state check finish. */
+	while (atomic_load(&iface->busy))
+		sched_yield();
+
+	pthread_mutex_lock(&iface->lock);
+	if (iface->wake_fd >= 0)
+		close(iface->wake_fd);
+	iface->wake_fd = -1;
+	cb = iface->callback;
+	queue = iface->queue;
+	event = iface->event;
+	iface->callback = NULL;
+	iface->queue = NULL;
+	iface->event = NULL;
+	pthread_mutex_unlock(&iface->lock);
+	if (cb)
+		Block_release(cb);
+	if (queue)
+		dispatch_release(queue);
+	if (event)
+		xpc_release(event);
+
+	if (iface->fd >= 0)
+		close(iface->fd);
+	iface->fd = -1;
+	/*
+	 * With the TAP gone, our network may be unused. Without privileges
+	 * (a caller that dropped root) it stays until the next privileged
+	 * start or stop reclaims it.
+	 */
+	if (iface->attached && vmnet_privileged())
+		vmnet_net_release();
+	iface->attached = false;
+}
+
+static vmnet_return_t
+iface_fail(struct vmnet_interface *iface, vmnet_return_t status, const char *what, int err)
+{
+	int expected = IFACE_STARTING;
+
+	if (err)
+		fprintf(stderr, "vmnet: cannot start interface: %s: %s\n", what, strerror(err));
+	else
+		fprintf(stderr, "vmnet: cannot start interface: %s\n", what);
+	iface_close(iface);
+	atomic_compare_exchange_strong(&iface->state, &expected, IFACE_FAILED);
+	return status;
+}
+
+/* The work of vmnet_start_interface(); runs on the private queue. */
+static vmnet_return_t
+iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *param)
+{
+	int expected = IFACE_STARTING, index, err;
+
+	if (vmnet_desc_parse(xdesc, &iface->desc) < 0)
+		return iface_fail(iface, VMNET_INVALID_ARGUMENT, "invalid interface description",
+		                  0);
+	if (!vmnet_privileged())
+		return iface_fail(iface, VMNET_FAILURE, "CAP_NET_ADMIN required", 0);
+	if (iface->desc.has_id)
+		memcpy(iface->id, iface->desc.id, sizeof(uuid_t));
+	else if (getrandom(iface->id, sizeof(uuid_t), 0) != sizeof(uuid_t))
+		return iface_fail(iface, VMNET_FAILURE, "getrandom", errno);
+	else {
+		iface->id[6] = (uint8_t)((iface->id[6] & 0x0f) | 0x40); /* version 4 */
+		iface->id[8] = (uint8_t)((iface->id[8] & 0x3f) | 0x80); /* RFC 4122 */
+	}
+	vmnet_net_derive_mac(iface->id, sizeof(uuid_t), iface->mac);
+	iface->max_packet_size = iface->desc.tso ? VMNET_TSO_PACKET_SIZE : VMNET_MAX_PACKET_SIZE;
+
+	iface->fd = vmnet_tap_open((char[IF_NAMESIZE]){0}, &index);
+	if (iface->fd < 0)
+		return iface_fail(iface, VMNET_FAILURE, "TAP device", errno);
+	if (vmnet_net_attach(&iface->desc.net, index, &iface->net) < 0) {
+		err = errno;
+		return iface_fail(
+		    iface, err == ENODEV || err == EINVAL ? VMNET_INVALID_ARGUMENT : VMNET_FAILURE,
+		    "network", err);
+	}
+	iface->attached = true;
+	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (iface->wake_fd < 0)
+		return iface_fail(iface, VMNET_FAILURE, "eventfd", errno);
+	iface->event = xpc_dictionary_create_empty();
+	err = pthread_create(&iface->poller, NULL, iface_poll, iface);
+	if (err)
+		return iface_fail(iface, VMNET_FAILURE, "poller thread", err);
+	iface->has_poller = true;
+	*param = iface_param(iface);
+	/* A stop requested meanwhile already moved the state on. */
+	atomic_compare_exchange_strong(&iface->state, &expected, IFACE_RUNNING);
+	return VMNET_SUCCESS;
+}
+
+interface_ref
+vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
+                      vmnet_start_interface_completion_handler_t handler)
+{
+	struct vmnet_interface *iface;
+
+	if (!queue || !handler)
+		return NULL;
+	iface = calloc(1, sizeof(*iface));
+	if (!iface)
+		return NULL;
+	atomic_init(&iface->state, IFACE_STARTING);
+	iface->fd = -1;
+	iface->wake_fd = -1;
+	pthread_mutex_init(&iface->lock, NULL);
+	if (interface_desc)
+		xpc_retain(interface_desc);
+	dispatch_retain(queue);
+	dispatch_async(vmnet_work_queue(), ^{
+	  xpc_object_t param = NULL;
+	  vmnet_return_t status = iface_start(iface, interface_desc, &param);
+
+	  if (interface_desc)
+		  xpc_release(interface_desc);
+	  dispatch_async(queue, ^{
+	    handler(status, param);
+	    if (param)
+		    xpc_release(param);
+	  });
+	  dispatch_release(queue);
+	});
+	return iface;
+}
+
+vmnet_return_t
+vmnet_stop_interface(interface_ref interface, dispatch_queue_t queue,
+                     vmnet_interface_completion_handler_t handler)
+{
+	int expected = IFACE_RUNNING;
+
+	if (!interface || !queue || !handler)
+		return VMNET_INVALID_ARGUMENT;
+	if (!atomic_compare_exchange_strong(&interface->state, &expected, IFACE_STOPPED)) {
+		expected = IFACE_STARTING;
+		if (!atomic_compare_exchange_strong(&interface->state, &expected, IFACE_STOPPED))
+			return VMNET_INVALID_ARGUMENT;
+	}
+	dispatch_retain(queue);
+	dispatch_async(vmnet_work_queue(), ^{
+	  iface_close(interface);
+	  dispatch_async(queue, ^{
+	    handler(VMNET_SUCCESS);
+	  });
+	  dispatch_release(queue);
+	});
+	return VMNET_SUCCESS;
+}
+
+vmnet_return_t
+vmnet_interface_set_event_callback(interface_ref interface, interface_event_t event_mask,
+                                   dispatch_queue_t queue,
+                                   vmnet_interface_event_callback_t callback)
+{
+	vmnet_interface_event_callback_t old_cb;
+	dispatch_queue_t old_queue;
+
+	if (!interface || (queue == NULL) != (callback == NULL))
+		return VMNET_INVALID_ARGUMENT;
+	switch (atomic_load(&interface->state)) {
+	case IFACE_RUNNING:
+		break;
+	case IFACE_STARTING:
+		return VMNET_SETUP_INCOMPLETE;
+	default:
+		return VMNET_INVALID_ARGUMENT;
+	}
+	pthread_mutex_lock(&interface->lock);
+	if (interface->stopping) {
+		pthread_mutex_unlock(&interface->lock);
+		return VMNET_INVALID_ARGUMENT;
+	}
+	old_cb = interface->callback;
+	old_queue = interface->queue;
+	interface->callback = callback ? Block_copy(callback) : NULL;
+	interface->queue = queue;
+	if (queue)
+		dispatch_retain(queue);
+	interface->mask = event_mask;
+	interface->gen++;
+	iface_wake_locked(interface);
+	pthread_mutex_unlock(&interface->lock);
+	if (old_cb)
+		Block_release(old_cb);
+	if (old_queue)
+		dispatch_release(old_queue);
+	return VMNET_SUCCESS;
+}
+
+/* Mark a read or write in progress. Return: false if not running. */
+static bool
+iface_enter(struct vmnet_interface *iface)
+{
+	atomic_fetch_add(&iface->busy, 1);
+	if (atomic_load(&iface->state) == IFACE_RUNNING)
+		return true;
+	atomic_fetch_sub(&iface->busy, 1);
+	return false;
+}
+
+static void
+iface_leave(struct vmnet_interface *iface)
+{
+	atomic_fetch_sub(&iface->busy, 1);
+}
+
+/* Can @p take a frame of @max bytes? */
+static bool
+iface_read_buffer_ok(const struct vmpktdesc *p, size_t max)
+{
+	size_t total = 0;
+	uint32_t i;
+
+	if (!p->vm_pkt_iov || p->vm_pkt_iovcnt == 0 || p->vm_pkt_iovcnt > IOV_MAX ||
+	    p->vm_pkt_size < max)
+		return false;
+	for (i = 0; i < p->vm_pkt_iovcnt; i++)
+		total += p->vm_pkt_iov[i].iov_len;
+	return total >= max;
+}
+
+static vmnet_return_t
+iface_read(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt)
+{
+	int n = *pktcnt, i;
+	ssize_t len;
+
+	*pktcnt = 0;
+	if (n < 0)
+		return VMNET_INVALID_ARGUMENT;
+	if (n > VMNET_MAX_PACKETS)
+		return VMNET_TOO_MANY_PACKETS;
+	for (i = 0; i < n; i++)
+		if (!iface_read_buffer_ok(&packets[i], iface->max_packet_size))
+			return VMNET_INVALID_ARGUMENT;
+	for (i = 0; i < n;) {
+		len = readv(iface->fd, packets[i].vm_pkt_iov, (int)packets[i].vm_pkt_iovcnt);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0)
+			break;
+		packets[i].vm_pkt_size = (size_t)len;
+		packets[i].vm_flags = 0;
+		i++;
+	}
+	*pktcnt = i;
+	if (i == 0 && n > 0 && errno != EAGAIN)
+		return VMNET_FAILURE;
+	return VMNET_SUCCESS;
+}
+
+vmnet_return_t
+vmnet_read(interface_ref interface, struct vmpktdesc *packets, int *pktcnt)
+{
+	vmnet_return_t status;
+
+	if (!interface || !packets || !pktcnt)
+		return VMNET_INVALID_ARGUMENT;
+	if (!iface_enter(interface)) {
+		*pktcnt = 0;
+		return VMNET_INVALID_ARGUMENT;
+	}
+	status = iface_read(interface, packets, pktcnt);
+	iface_leave(interface);
+	return status;
+}
+
+/* Check and write one frame. */
+static vmnet_return_t
+iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
+{
+	ssize_t len;
+
+	if (p->vm_pkt_size > iface->max_packet_size)
+		return VMNET_PACKET_TOO_BIG;
+	/* vmnet takes one iovec per frame, and whole Ethernet frames. */
+	if (p->vm_pkt_size < VMNET_ETH_HLEN || !p->vm_pkt_iov || p->vm_pkt_iovcnt != 1 ||
+	    p->vm_pkt_iov[0].iov_len < p->vm_pkt_size)
+		return VMNET_INVALID_ARGUMENT;
+	do
+		len = write(iface->fd, p->vm_pkt_iov[0].iov_base, p->vm_pkt_size);
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;
+	return VMNET_SUCCESS;
+}
+
+static vmnet_return_t
+iface_write(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt)
+{
+	vmnet_return_t status = VMNET_SUCCESS;
+	int n = *pktcnt, i;
+
+	*pktcnt = 0;
+	if (n < 0)
+		return VMNET_INVALID_ARGUMENT;
+	if (n > VMNET_MAX_PACKETS)
+		return VMNET_TOO_MANY_PACKETS;
+	for (i = 0; i < n; i++) {
+		status = iface_write_one(iface, &packets[i]);
+		if (status != VMNET_SUCCESS)
+			break;
+	}
+	*pktcnt = i;
+	return status;
+}
+
+vmnet_return_t
+vmnet_write(interface_ref interface, struct vmpktdesc *packets, int *pktcnt)
+{
+	vmnet_return_t status;
+
+	if (!interface || !packets || !pktcnt)
+		return VMNET_INVALID_ARGUMENT;
+	if (!iface_enter(interface)) {
+		*pktcnt = 0;
+		return VMNET_INVALID_ARGUMENT;
+	}
+	status = iface_write(interface, packets, pktcnt);
+	iface_leave(interface);
+	return status;
+}
+
+xpc_object_t
+vmnet_copy_shared_interface_list(void)
+{
+	char(*names)[IF_NAMESIZE];
+	xpc_object_t list;
+	size_t n, i;
+
+	if (vmnet_net_foreign_bridges(&names, &n) < 0)
+		return NULL;
+	list = xpc_array_create_empty();
+	for (i = 0; i < n; i++)
+		xpc_array_set_string(list, XPC_ARRAY_APPEND, names[i]);
+	free(names);
+	return list;
+}

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * vmnet_net.c - lifecycle of the emulated vmnet networks.
+ *
+ * Theory of operation: a host or shared network is a bridge named after
+ * its mode and subnet ("vmn" + 'h' or 's' + subnet in hex + "-" + prefix
+ * length, e.g. vmns0a0a0000-24) and tagged with the alias "vmnet-linux",
+ * so any process finds it by computing the name and nobody else's bridge is
+ * ever mistaken for ours. The gateway address sits on the bridge; dnsmasq
+ * serves DHCP on it; a shared network adds a ULA /64 and an nftables table
+ * of the same name. The state directory /run/vmnet-linux/<netns inode>/
+ * holds the lock and one directory per network (its parameters, dnsmasq's
+ * pid, lease and log files).
+ *
+ * TAP devices vanish with the process that holds them, so a network whose
+ * bridge has no port is unused: every attach and release, under the lock,
+ * tears such networks down. That is how the last stop removes a network
+ * and how whatever a killed process left behind is reclaimed.
+ */
+#include "vmnet_net.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vmnet/vmnet.h>
+
+#include "dhcp.h"
+#include "nat.h"
+#include "netlink.h"
+
+#define NET_STATE_ROOT "/run/vmnet-linux"
+#define NET_ALIAS      "vmnet-linux"
+#define NET_PREFIX     "vmn"
+#define NET_PARAM_FILE "network"
+/* Default subnets, as vmnet picks them: 192.168.64.0/24 and 192.168.128.0/24. */
+#define NET_SHARED_BASE 0xc0a84000u
+#define NET_HOST_BASE   0xc0a88000u
+#define NET_LAST_BASE   0xc0a8ff00u
+
+/* A locked view of the namespace's networks. */
+struct net_ctx {
+	char dir[PATH_MAX - 32]; /* /run/vmnet-linux/<netns inode> */
+	int lock_fd;
+	struct netlink_link *links;
+	size_t nlinks;
+};
+
+static uint32_t
+net_mask(unsigned int prefixlen)
+{
+	return prefixlen ? ~0u << (32 - prefixlen) : 0;
+}
+
+void
+vmnet_net_derive_mac(const void *data, size_t len, uint8_t mac[6])
+{
+	const uint8_t *p = data;
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+}
+
+static bool
+net_is_ours(const struct netlink_link *l)
+{
+	return strcmp(l->kind, "bridge") == 0 && strncmp(l->name, NET_PREFIX, 3) == 0 &&
+	       strcmp(l->alias, NET_ALIAS) == 0;
+}
+
+static int
+net_refresh(struct net_ctx *ctx)
+{
+	free(ctx->links);
+	ctx->links = NULL;
+	ctx->nlinks = 0;
+	return netlink_links(&ctx->links, &ctx->nlinks);
+}
+
+static const struct netlink_link *
+net_find(const struct net_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nlinks; i++)
+		if (strcmp(ctx->links[i].name, name) == 0)
+			return &ctx->links[i];
+	return NULL;
+}
+
+static size_t
+net_ports(const struct net_ctx *ctx, int index)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ctx->nlinks; i++)
+		n += ctx->links[i].master == index;
+	return n;
+}
+
+static int
+net_mkdir(const char *path)
+{
+	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Take the namespace's lock and list its links. */
+static int
+net_lock(struct net_ctx *ctx)
+{
+	char path[PATH_MAX];
+	struct stat ns;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->lock_fd = -1;
+	if (stat("/proc/thread-self/ns/net", &ns) < 0)
+		return -1;
+	snprintf(ctx->dir, sizeof(ctx->dir), NET_STATE_ROOT "/%llu", (unsigned long long)ns.st_ino);
+	if (net_mkdir(NET_STATE_ROOT) < 0 || net_mkdir(ctx->dir) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/lock", ctx->dir);
+	ctx->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (ctx->lock_fd < 0)
+		return -1;
+	while (flock(ctx->lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return -1;
+	return net_refresh(ctx);
+}
+
+static void
+net_unlock(struct net_ctx *ctx)
+{
+	int err = errno;
+
+	if (ctx->lock_fd >= 0)
+		close(ctx->lock_fd);
+	free(ctx->links);
+	errno = err;
+}
+
+static void
+net_path(const struct net_ctx *ctx, const char *bridge, const char *file, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s%s%s", ctx->dir, bridge, file ? "/" : "", file ? file : "");
+}
+
+static void
+net_remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(path);
+}
+
+/* Remove a network: dnsmasq, NAT table, bridge (if @index), state. */
+static int
+net_teardown(const struct net_ctx *ctx, const char *bridge, int index)
+{
+	char dir[PATH_MAX];
+	int rc = 0, err = 0;
+
+	net_path(ctx, bridge, NULL, dir, sizeof(dir));
+	if (dhcp_stop(dir, bridge) < 0) {
+		rc = -1;
+		err = errno;
+	}
+	if (bridge[3] == 's' && nat_remove(bridge) < 0 && !rc) {
+		rc = -1;
+		err = errno;
+	}
+	if (index && netlink_link_delete(index) < 0 && errno != ENODEV && !rc) {
+		rc = -1;
+		err = errno;
+	}
+	net_remove_dir(dir);
+	errno = err;
+	return rc;
+}
+
+/*
+ * Tear down our bridges without ports, and state directories whose bridge
+ * is gone. Return: 0, or -1 with errno of the first failure.
+ */
+static int
+net_sweep(struct net_ctx *ctx)
+{
+	const struct netlink_link *l;
+	struct dirent *e;
+	int rc = 0, err = 0;
+	size_t i;
+	DIR *d;
+
+	for (i = 0; i < ctx->nlinks; i++) {
+		l = &ctx->links[i];
+		if (net_is_ours(l) && net_ports(ctx, l->index) == 0 &&
+		    net_teardown(ctx, l->name, l->index) < 0 && !rc) {
+			rc = -1;
+			err = errno;
+		}
+	}
+	if (net_refresh(ctx) < 0)
+		return -1;
+	d = opendir(ctx->dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, NET_PREFIX, 3) != 0 || strlen(e->d_name) >= IF_NAMESIZE)
+			continue;
+		l = net_find(ctx, e->d_name);
+		if ((!l || !net_is_ours(l)) && net_teardown(ctx, e->d_name, 0) < 0 && !rc) {
+			rc = -1;
+			err = errno;
+		}
+	}
+	closedir(d);
+	errno = err;
+	return rc;
+}
+
+static void
+net_bridge_name(uint32_t mode, uint32_t subnet, uint8_t prefixlen, char name[IF_NAMESIZE])
+{
+	snprintf(name, IF_NAMESIZE, NET_PREFIX "%c%08x-%u", mode == VMNET_SHARED_MODE ? 's' : 'h',
+	         subnet, prefixlen);
+}
+
+/* Does subnet/prefixlen overlap an address on any link but @skip? */
+static bool
+net_subnet_used(const struct netlink_addr4 *addrs, size_t n, uint32_t subnet, uint8_t prefixlen,
+                int skip)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t m =
+		    net_mask(addrs[i].prefixlen < prefixlen ? addrs[i].prefixlen : prefixlen);
+
+		if (addrs[i].index != skip && (ntohl(addrs[i].addr.s_addr) & m) == (subnet & m))
+			return true;
+	}
+	return false;
+}
+
+static int
+net_save(const char *path, const struct vmnet_net *net)
+{
+	char s[INET_ADDRSTRLEN], e[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+	FILE *f;
+	int rc;
+
+	inet_ntop(AF_INET, &net->start, s, sizeof(s));
+	inet_ntop(AF_INET, &net->end, e, sizeof(e));
+	inet_ntop(AF_INET, &net->mask, m, sizeof(m));
+	if (net->has_nat66)
+		inet_ntop(AF_INET6, &net->nat66, p, sizeof(p));
+	else
+		strcpy(p, "-");
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	rc = fprintf(f, "%s %s %s %s\n", s, e, m, p) < 0;
+	return (fclose(f) != 0 || rc) ? -1 : 0;
+}
+
+static int
+net_load(const char *path, struct vmnet_net *net)
+{
+	char s[INET_ADDRSTRLEN], e[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+	FILE *f = fopen(path, "re");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%15s %15s %15s %45s", s, e, m, p);
+	fclose(f);
+	if (n != 4 || inet_pton(AF_INET, s, &net->start) != 1 ||
+	    inet_pton(AF_INET, e, &net->end) != 1 || inet_pton(AF_INET, m, &net->mask) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	net->has_nat66 = inet_pton(AF_INET6, p, &net->nat66) == 1;
+	return 0;
+}
+
+/* Create the bridge, addresses, NAT and dnsmasq of @net. Return: ifindex or -1. */
+static int
+net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_net *net)
+{
+	uint32_t subnet = ntohl(net->start.s_addr) & net_mask(prefixlen);
+	struct in_addr first = {htonl(ntohl(net->start.s_addr) + 1)};
+	struct in6_addr gw6;
+	char dir[PATH_MAX], path[PATH_MAX];
+	const struct netlink_link *l;
+	uint8_t mac[6];
+	int index = 0;
+
+	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
+	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
+	if (net_mkdir(dir) < 0)
+		return -1;
+	vmnet_net_derive_mac(net->bridge, strlen(net->bridge), mac);
+	if (netlink_bridge_create(net->bridge, mac, NET_ALIAS) < 0 || net_refresh(ctx) < 0)
+		goto fail;
+	l = net_find(ctx, net->bridge);
+	if (!l) {
+		errno = ENODEV;
+		goto fail;
+	}
+	index = l->index;
+	if (netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0)
+		goto fail;
+	if (mode == VMNET_SHARED_MODE) {
+		if (!net->has_nat66) {
+			/* A random ULA /64: fd + 40-bit global id + 16-bit subnet. */
+			memset(&net->nat66, 0, sizeof(net->nat66));
+			net->nat66.s6_addr[0] = 0xfd;
+			if (getrandom(&net->nat66.s6_addr[1], 7, 0) != 7)
+				goto fail;
+			net->has_nat66 = true;
+		}
+		gw6 = net->nat66;
+		gw6.s6_addr[15] = 1;
+		if (netlink_addr_add(index, AF_INET6, &gw6, 64) < 0)
+			goto fail;
+	}
+	if (netlink_link_up(index) < 0)
+		goto fail;
+	if (mode == VMNET_SHARED_MODE &&
+	    nat_add(net->bridge, (struct in_addr){htonl(subnet)}, prefixlen) < 0)
+		goto fail;
+	if (dhcp_start(dir, net->bridge, first, net->end, net->mask, mode == VMNET_SHARED_MODE) < 0)
+		goto fail;
+	if (net_save(path, net) < 0)
+		goto fail;
+	return index;
+fail : {
+	int err = errno;
+
+	net_teardown(ctx, net->bridge, index);
+	errno = err;
+	return -1;
+}
+}
+
+/*
+ * Join the network called net->bridge if it exists, else create it.
+ * @conflict: fail with EADDRINUSE unless the existing network has exactly
+ * @want's parameters (an explicit range was requested).
+ * Return: bridge ifindex, 0 when the subnet is taken by something else, or -1.
+ */
+static int
+net_join_or_create(struct net_ctx *ctx, const struct vmnet_desc_net *want, uint8_t prefixlen,
+                   const struct netlink_addr4 *addrs, size_t naddrs, struct vmnet_net *net)
+{
+	uint32_t subnet = ntohl(net->start.s_addr) & net_mask(prefixlen);
+	const struct netlink_link *l = net_find(ctx, net->bridge);
+	struct vmnet_net have;
+	char path[PATH_MAX];
+
+	if (l && !net_is_ours(l))
+		return 0;
+	if (!l)
+		return net_subnet_used(addrs, naddrs, subnet, prefixlen, 0)
+		           ? 0
+		           : net_create(ctx, want->mode, prefixlen, net);
+	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
+	if (net_load(path, &have) < 0)
+		return -1;
+	if ((want->has_range &&
+	     (have.start.s_addr != net->start.s_addr || have.end.s_addr != net->end.s_addr)) ||
+	    (want->has_nat66 &&
+	     (!have.has_nat66 || memcmp(&have.nat66, &want->nat66, sizeof(have.nat66)) != 0))) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	memcpy(have.bridge, net->bridge, sizeof(have.bridge));
+	*net = have;
+	return l->index;
+}
+
+/* Find or create the host or shared network. Return: bridge ifindex or -1. */
+static int
+net_choose(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_net *net)
+{
+	struct netlink_addr4 *addrs;
+	size_t naddrs;
+	uint32_t base;
+	int index = 0;
+
+	if (netlink_addrs4(&addrs, &naddrs) < 0)
+		return -1;
+	net->has_nat66 = want->has_nat66;
+	net->nat66 = want->nat66;
+	if (want->has_range) {
+		net->start = want->start;
+		net->end = want->end;
+		net->mask = want->mask;
+		net_bridge_name(want->mode, ntohl(want->start.s_addr) & net_mask(want->prefixlen),
+		                want->prefixlen, net->bridge);
+		index = net_join_or_create(ctx, want, want->prefixlen, addrs, naddrs, net);
+		if (index == 0)
+			errno = EADDRINUSE;
+	} else {
+		base = want->mode == VMNET_SHARED_MODE ? NET_SHARED_BASE : NET_HOST_BASE;
+		for (; base <= NET_LAST_BASE && index == 0; base += 256) {
+			net->start.s_addr = htonl(base + 1);
+			net->end.s_addr = htonl(base + 254);
+			net->mask.s_addr = htonl(net_mask(24));
+			net_bridge_name(want->mode, base, 24, net->bridge);
+			index = net_join_or_create(ctx, want, 24, addrs, naddrs, net);
+		}
+		if (index == 0)
+			errno = EADDRNOTAVAIL;
+	}
+	free(addrs);
+	return index > 0 ? index : -1;
+}
+
+/* The existing, foreign bridge for bridged mode. Return: ifindex or -1. */
+static int
+net_bridged(const struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_net *net)
+{
+	const struct netlink_link *l = net_find(ctx, want->bridge);
+
+	if (!l) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (strcmp(l->kind, "bridge") != 0 || net_is_ours(l)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(net->bridge, want->bridge, sizeof(net->bridge));
+	return l->index;
+}
+
+static int
+net_add_port(int tap_index, int bridge_index, bool isolated)
+{
+	if (netlink_link_set_master(tap_index, bridge_index) < 0)
+		return -1;
+	if (isolated && netlink_port_set_isolated(tap_index, true) < 0)
+		return -1;
+	return netlink_link_up(tap_index);
+}
+
+int
+vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net)
+{
+	struct net_ctx ctx;
+	int index, rc = -1;
+
+	memset(net, 0, sizeof(*net));
+	if (net_lock(&ctx) < 0)
+		goto out;
+	/* Reclaiming is best effort: a failure here must not block a start. */
+	net_sweep(&ctx);
+	if (net_refresh(&ctx) < 0)
+		goto out;
+	if (want->mode == VMNET_BRIDGED_MODE)
+		index = net_bridged(&ctx, want, net);
+	else
+		index = net_choose(&ctx, want, net);
+	if (index < 0)
+		goto out;
+	rc = net_add_port(tap_index, index, want->isolated);
+	if (rc < 0) {
+		int err = errno;
+
+		net_refresh(&ctx);
+		net_sweep(&ctx);
+		errno = err;
+	}
+out:
+	net_unlock(&ctx);
+	return rc;
+}
+
+int
+vmnet_net_release(void)
+{
+	struct net_ctx ctx;
+	int rc = -1;
+
+	if (net_lock(&ctx) == 0)
+		rc = net_sweep(&ctx);
+	net_unlock(&ctx);
+	return rc;
+}
+
+int
+vmnet_net_foreign_bridges(char (**names)[IF_NAMESIZE], size_t *count)
+{
+	struct netlink_link *links;
+	size_t n, i;
+
+	if (netlink_links(&links, &n) < 0)
+		return -1;
+	*names = calloc(n ? n : 1, sizeof(**names));
+	if (!*names) {
+		free(links);
+		errno = ENOMEM;
+		return -1;
+	}
+	*count = 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(links[i].kind, "bridge") == 0 && !net_is_ours(&links[i]))
+			memcpy((*names)[(*count)++], links[i].name, IF_NAMESIZE);
+	free(links);
+	return 0;
+}

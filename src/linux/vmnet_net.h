@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vmnet_net.h - the networks behind emulated vmnet interfaces: one Linux
+ * bridge per host or shared network (with its gateway address, dnsmasq
+ * and, in shared mode, NAT), or an existing bridge in bridged mode.
+ *
+ * Networks are shared by every process of a network namespace and live as
+ * long as some TAP is a port of their bridge. All changes happen under an
+ * flock on /run/vmnet-linux/<netns inode>/lock.
+ */
+#ifndef VMNET_NET_H
+#define VMNET_NET_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmnet_desc.h"
+
+/* The network an interface was attached to. */
+struct vmnet_net {
+	char bridge[IF_NAMESIZE];
+	struct in_addr start; /* host and shared mode only */
+	struct in_addr end;
+	struct in_addr mask;
+	bool has_nat66; /* shared mode only */
+	struct in6_addr nat66;
+};
+
+/*
+ * vmnet_net_attach() - make TAP @tap_index a port of the network @want
+ * describes, creating that network if needed
+ * @want:	mode, addresses, bridge name and isolation
+ * @tap_index:	the TAP device
+ * @net:	filled with the network's actual parameters
+ *
+ * Networks left without ports (by a killed process) are reclaimed first.
+ *
+ * Return: 0, or -1 with errno: ENODEV or EINVAL when the bridge for
+ * bridged mode is missing, not a bridge or one of ours; EADDRINUSE when
+ * the requested subnet overlaps another network or the existing network
+ * has other parameters; anything else for a system failure.
+ */
+int vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net);
+
+/*
+ * vmnet_net_release() - remove every network of ours that has no port
+ * left: its dnsmasq, NAT table, bridge and state directory
+ *
+ * Return: 0, or -1 with errno of the first failure.
+ */
+int vmnet_net_release(void);
+
+/*
+ * vmnet_net_foreign_bridges() - names of the bridges usable in bridged
+ * mode: all bridges of the namespace that are not ours
+ * @names:	set to a malloc'ed array the caller frees
+ * @count:	set to its length
+ *
+ * Return: 0, or -1 with errno.
+ */
+int vmnet_net_foreign_bridges(char (**names)[IF_NAMESIZE], size_t *count);
+
+/*
+ * vmnet_net_derive_mac() - a locally administered unicast Ethernet address
+ * that depends only on @data
+ */
+void vmnet_net_derive_mac(const void *data, size_t len, uint8_t mac[6]);
+
+#endif /* VMNET_NET_H */
