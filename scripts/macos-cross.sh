@@ -17,8 +17,9 @@
 # fatal.
 #
 # Environment: B (build dir, default build), MACOS_OUT (default $B/macos),
-# ZIG_DIR (default $B/zig), CJSON_DIR (default $B/cjson), WARNINGS, VERSION,
-# COMMIT (make macos-check passes the Makefile's values).
+# ZIG_DIR (default $B/zig), ZIG_CACHE (default $ZIG_DIR/cache), CJSON_DIR
+# (default $B/cjson), WARNINGS, VERSION, COMMIT (make macos-check passes the
+# Makefile's values).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -173,7 +174,8 @@ need file git
 zig_install
 cjson_fetch
 # Keep zig's caches inside the build directory.
-ZIG_GLOBAL_CACHE_DIR=$(mkdir -p "$ZIG_DIR/cache" && cd "$ZIG_DIR/cache" && pwd)
+ZIG_CACHE=${ZIG_CACHE:-$ZIG_DIR/cache}
+ZIG_GLOBAL_CACHE_DIR=$(mkdir -p "$ZIG_CACHE" && cd "$ZIG_CACHE" && pwd)
 ZIG_LOCAL_CACHE_DIR=$ZIG_GLOBAL_CACHE_DIR
 export ZIG_GLOBAL_CACHE_DIR ZIG_LOCAL_CACHE_DIR
 

@@ -23,9 +23,11 @@
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/{LICENSE,LICENSE.cJSON,...}
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/sudoers.d/...
 #
-# Environment: B (build dir, default build), VERSION, COMMIT, WARNINGS
-# (make release passes the Makefile's values); on macOS CJSON_SRC, an
-# unpacked cJSON source tree (default: Homebrew's download of cjson).
+# Environment: B (build dir, default build), RELEASE_OUT (output directory,
+# default $B/release), VERSION, COMMIT, WARNINGS (make release passes the
+# Makefile's values); on macOS CJSON_SRC, an unpacked cJSON source tree
+# (default: Homebrew's download of cjson); elsewhere the variables of
+# scripts/macos-cross.sh.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -36,7 +38,7 @@ VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.
 COMMIT=${COMMIT:-$(git rev-parse -q --verify HEAD || echo unknown)}
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 export B VERSION COMMIT SOURCE_DATE_EPOCH
-REL=$B/release
+REL=${RELEASE_OUT:-$B/release}
 NAME=vmnet-helper-${VERSION#v}
 ARCHS="arm64 x86_64"
 
