@@ -289,7 +289,6 @@ netlink_bridge_create(const char *name, const uint8_t mac[6], const char *alias)
 	            &ifi, sizeof(ifi));
 	nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
 	nl_attr(&req, IFLA_ADDRESS, mac, 6);
-	nl_attr(&req, IFLA_IFALIAS, alias, strlen(alias) + 1);
 	info = nl_nest(&req, IFLA_LINKINFO);
 	nl_attr(&req, IFLA_INFO_KIND, "bridge", sizeof("bridge"));
 	data = nl_nest(&req, IFLA_INFO_DATA);
@@ -297,7 +296,21 @@ netlink_bridge_create(const char *name, const uint8_t mac[6], const char *alias)
 	nl_attr(&req, IFLA_BR_FORWARD_DELAY, &delay, sizeof(delay));
 	nl_nest_end(&req, data);
 	nl_nest_end(&req, info);
-	return nl_talk(req.nh, NULL, NULL);
+	if (nl_talk(req.nh, NULL, NULL) < 0)
+		return -1;
+
+	/* The kernel applies IFLA_IFALIAS only to existing links. */
+	nl_req_init(&req, buf, sizeof(buf), RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+	nl_attr(&req, IFLA_IFALIAS, alias, strlen(alias) + 1);
+	if (nl_talk(req.nh, NULL, NULL) < 0) {
+		int err = errno;
+
+		netlink_link_delete((int)if_nametoindex(name));
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 int
