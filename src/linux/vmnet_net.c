@@ -118,28 +118,65 @@ net_mkdir(const char *path)
 	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Take the namespace's lock and list its links. */
+/*
+ * Take the namespace's lock and list its links. The last release removes
+ * the lock file, so after waiting for the lock check that the file we
+ * hold is still the one in the directory, else start over.
+ */
 static int
 net_lock(struct net_ctx *ctx)
 {
 	char path[PATH_MAX];
-	struct stat ns;
+	struct stat ns, held, named;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->lock_fd = -1;
 	if (stat("/proc/thread-self/ns/net", &ns) < 0)
 		return -1;
 	snprintf(ctx->dir, sizeof(ctx->dir), NET_STATE_ROOT "/%llu", (unsigned long long)ns.st_ino);
-	if (net_mkdir(NET_STATE_ROOT) < 0 || net_mkdir(ctx->dir) < 0)
-		return -1;
 	snprintf(path, sizeof(path), "%s/lock", ctx->dir);
-	ctx->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (ctx->lock_fd < 0)
-		return -1;
-	while (flock(ctx->lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		if (net_mkdir(NET_STATE_ROOT) < 0 || net_mkdir(ctx->dir) < 0)
 			return -1;
+		ctx->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (ctx->lock_fd < 0) {
+			if (errno == ENOENT)
+				continue; /* directory removed meanwhile */
+			return -1;
+		}
+		while (flock(ctx->lock_fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return -1;
+		if (fstat(ctx->lock_fd, &held) == 0 && stat(path, &named) == 0 &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+			break;
+		close(ctx->lock_fd);
+		ctx->lock_fd = -1;
+	}
 	return net_refresh(ctx);
+}
+
+/* With no network left, remove the namespace's state directory. */
+static void
+net_remove_if_empty(const struct net_ctx *ctx)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	bool empty = true;
+	DIR *d = opendir(ctx->dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "lock") != 0)
+			empty = false;
+	closedir(d);
+	if (!empty)
+		return;
+	snprintf(path, sizeof(path), "%s/lock", ctx->dir);
+	unlink(path);
+	rmdir(ctx->dir);
 }
 
 static void
@@ -486,14 +523,15 @@ vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_
 	if (index < 0)
 		goto out;
 	rc = net_add_port(tap_index, index, want->isolated);
-	if (rc < 0) {
+out:
+	if (rc < 0 && ctx.lock_fd >= 0) {
 		int err = errno;
 
-		net_refresh(&ctx);
-		net_sweep(&ctx);
+		if (net_refresh(&ctx) == 0)
+			net_sweep(&ctx);
+		net_remove_if_empty(&ctx);
 		errno = err;
 	}
-out:
 	net_unlock(&ctx);
 	return rc;
 }
@@ -504,8 +542,10 @@ vmnet_net_release(void)
 	struct net_ctx ctx;
 	int rc = -1;
 
-	if (net_lock(&ctx) == 0)
+	if (net_lock(&ctx) == 0) {
 		rc = net_sweep(&ctx);
+		net_remove_if_empty(&ctx);
+	}
 	net_unlock(&ctx);
 	return rc;
 }
