@@ -318,8 +318,37 @@ fi
 
 # --- uninstall -------------------------------------------------------------
 
+# Every manifest line must name a file in the prefix or a sudoers file,
+# or a directory in, at or above the prefix; checked before anything goes.
+check_manifest() {
+	while read -r kind a _ c; do
+		case $kind in
+		file)
+			case $c in
+			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom) ;;
+			*) die "$manifest: unexpected file '$c'" ;;
+			esac
+			;;
+		dir)
+			case $prefix/ in
+			"$a"/*) ;;
+			*) case $a in
+				"$prefix"/*) ;;
+				*) die "$manifest: unexpected directory '$a'" ;;
+				esac ;;
+			esac
+			;;
+		esac
+	done <<EOF
+$old_manifest
+EOF
+}
+
+# Files go if they still hold what was installed; then the manifest; then
+# the directories install.sh created, deepest first, when empty.
 uninstall() {
 	[ -n "$old_manifest" ] || die "no manifest at $manifest: nothing was installed there by $prog"
+	check_manifest
 	verb=removed
 	[ "$dry_run" = no ] || verb="would remove"
 	kept=0
@@ -327,10 +356,6 @@ uninstall() {
 	while read -r kind a b c; do
 		case $kind in
 		file)
-			case $c in
-			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom) ;;
-			*) die "$manifest: unexpected path '$c'" ;;
-			esac
 			if [ ! -e "$c" ] && [ ! -L "$c" ]; then
 				say "already gone $c"
 			elif [ -f "$c" ] && [ ! -L "$c" ] &&
@@ -342,12 +367,7 @@ uninstall() {
 				kept=$((kept + 1))
 			fi
 			;;
-		dir)
-			case $a in
-			"$prefix" | "$prefix"/*) rdirs="$a$nl$rdirs" ;;
-			*) die "$manifest: unexpected directory '$a'" ;;
-			esac
-			;;
+		dir) rdirs="$a$nl$rdirs" ;;
 		esac
 	done <<EOF
 $old_manifest
@@ -431,20 +451,32 @@ install_file() { # src dest mode modestring
 	fi
 }
 
+make_dir() {
+	if [ "$dry_run" = yes ]; then
+		say "would create $1"
+	else
+		mkdir -m 0755 "$1"
+		chown 0:0 "$1"
+		say "created $1"
+	fi
+	created_dirs="$created_dirs${nl}dir $1"
+	changes=$((changes + 1))
+}
+
+# Create what is missing of the prefix, its parents (/opt on a fresh Mac)
+# included, and the directories inside it; all are recorded for uninstall.
 make_dirs() {
-	for d in "" $dirs; do
-		path=$prefix${d:+/$d}
-		if [ -d "$path" ]; then
-			continue
-		elif [ "$dry_run" = yes ]; then
-			say "would create $path"
-		else
-			mkdir -m 0755 "$path"
-			chown 0:0 "$path"
-			say "created $path"
-		fi
-		created_dirs="$created_dirs${nl}dir $path"
-		changes=$((changes + 1))
+	missing=
+	path=$prefix
+	while [ ! -e "$path" ] && [ ! -L "$path" ]; do
+		missing="$path$nl$missing"
+		path=${path%/*}
+	done
+	for path in $missing; do
+		make_dir "$path"
+	done
+	for d in $dirs; do
+		[ -d "$prefix/$d" ] || make_dir "$prefix/$d"
 	done
 }
 

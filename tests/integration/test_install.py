@@ -302,6 +302,34 @@ def test_uninstall_after_full_install_leaves_nothing(work):
     assert os.listdir(work["sudoers"]) == []
 
 
+def test_missing_parents_are_created_and_removed(work):
+    prefix = os.path.join(work["root"], "opt", "tools", "vmnet-helper")
+    cp = run_install(work["src"], "--prefix", prefix, "--no-sudoers")
+    for path in (os.path.join(work["root"], "opt"), os.path.dirname(prefix), prefix):
+        assert "created %s" % path in cp.stdout.splitlines()
+        st = os.stat(path)
+        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o755)
+    run_install(work["src"], "--prefix", prefix, "--uninstall")
+    assert not os.path.exists(os.path.join(work["root"], "opt"))
+
+
+def test_manifest_naming_foreign_paths_is_refused(work):
+    install(work, "--no-sudoers")
+    manifest = os.path.join(work["prefix"], "share/doc/vmnet-helper/MANIFEST")
+    victim = os.path.join(work["root"], "victim")
+    with open(victim, "w") as f:
+        f.write("keep\n")
+    with open(victim) as f:
+        crc = subprocess.run(["cksum"], stdin=f, capture_output=True, text=True).stdout.split()
+    with open(manifest, "a") as f:
+        f.write("file %s %s %s\n" % (crc[0], crc[1], victim))
+    cp = install(work, "--uninstall", check=False)
+    assert cp.returncode == 1
+    assert "unexpected file" in cp.stderr
+    assert os.path.exists(victim)
+    assert os.path.exists(os.path.join(work["prefix"], "bin/vmnet-helper"))
+
+
 def test_install_from_release_archive(work):
     archive = make_archive(work["src"], work["root"])
     # The source tree's build/ is not used: an archive is given.
