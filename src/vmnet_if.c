@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * vmnet_if.c - start and stop the vmnet interface (see vmnet_if.h).
+ *
+ * vmnet reports start and stop through completion handlers on the
+ * interface's queue; the caller waits on a semaphore from another thread,
+ * with a timeout. If the wait times out, the handler may still run later,
+ * so its semaphore and result are deliberately not freed: the process is
+ * about to exit anyway.
+ */
+#include "vmnet_if.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+	vmnet_return_t status;
+	const char *name;
+	const char *meaning;
+} statuses[] = {
+    {VMNET_SUCCESS, "VMNET_SUCCESS", "success"},
+    {VMNET_FAILURE, "VMNET_FAILURE", "general failure (not root?)"},
+    {VMNET_MEM_FAILURE, "VMNET_MEM_FAILURE", "out of memory"},
+    {VMNET_INVALID_ARGUMENT, "VMNET_INVALID_ARGUMENT", "invalid argument"},
+    {VMNET_SETUP_INCOMPLETE, "VMNET_SETUP_INCOMPLETE", "interface setup not complete"},
+    {VMNET_INVALID_ACCESS, "VMNET_INVALID_ACCESS", "permission denied"},
+    {VMNET_PACKET_TOO_BIG, "VMNET_PACKET_TOO_BIG", "packet larger than the maximum"},
+    {VMNET_BUFFER_EXHAUSTED, "VMNET_BUFFER_EXHAUSTED", "kernel buffers exhausted"},
+    {VMNET_TOO_MANY_PACKETS, "VMNET_TOO_MANY_PACKETS", "too many packets in one call"},
+    {VMNET_SHARING_SERVICE_BUSY, "VMNET_SHARING_SERVICE_BUSY",
+     "sharing service busy (Internet Sharing active?)"},
+    {VMNET_NOT_AUTHORIZED, "VMNET_NOT_AUTHORIZED", "not authorized (missing entitlement or root)"},
+};
+
+/* Return: the enumerator's name, or "unknown status" */
+const char *
+vmnet_if_status_name(vmnet_return_t status)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
+		if (statuses[i].status == status)
+			return statuses[i].name;
+	}
+	return "unknown status";
+}
+
+/* Return: what the status means for the user, or "unknown vmnet status" */
+const char *
+vmnet_if_status_meaning(vmnet_return_t status)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
+		if (statuses[i].status == status)
+			return statuses[i].meaning;
+	}
+	return "unknown vmnet status";
+}
+
+static uint64_t
+vmnet_mode(enum options_mode mode)
+{
+	switch (mode) {
+	case OPTIONS_MODE_HOST:
+		return VMNET_HOST_MODE;
+	case OPTIONS_MODE_BRIDGED:
+		return VMNET_BRIDGED_MODE;
+	case OPTIONS_MODE_SHARED:
+		break;
+	}
+	return VMNET_SHARED_MODE;
+}
+
+/*
+ * vmnet_if_describe() - the interface description for vmnet_start_interface()
+ * Return: a new xpc dictionary (release it), or NULL if out of memory
+ */
+xpc_object_t
+vmnet_if_describe(const struct options *o)
+{
+	xpc_object_t desc = xpc_dictionary_create(NULL, NULL, 0);
+
+	if (!desc)
+		return NULL;
+	xpc_dictionary_set_uint64(desc, vmnet_operation_mode_key, vmnet_mode(o->mode));
+	if (o->has_interface_id)
+		xpc_dictionary_set_uuid(desc, vmnet_interface_id_key, o->interface_id);
+	if (o->shared_interface)
+		xpc_dictionary_set_string(desc, vmnet_shared_interface_name_key,
+		                          o->shared_interface);
+	if (o->has_dhcp_range) {
+		xpc_dictionary_set_string(desc, vmnet_start_address_key, o->start_address);
+		xpc_dictionary_set_string(desc, vmnet_end_address_key, o->end_address);
+		xpc_dictionary_set_string(desc, vmnet_subnet_mask_key, o->subnet_mask);
+	}
+	if (o->has_nat66_prefix)
+		xpc_dictionary_set_string(desc, vmnet_nat66_prefix_key, o->nat66_prefix);
+	if (o->enable_isolation)
+		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
+	if (o->enable_tso)
+		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
+	if (o->enable_checksum_offload)
+		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+	return desc;
+}
+
+static dispatch_time_t
+deadline(int64_t seconds)
+{
+	return dispatch_time(DISPATCH_TIME_NOW, seconds * (int64_t)NSEC_PER_SEC);
+}
+
+/*
+ * vmnet_if_start() - start the interface and wait for vmnet's answer
+ * @queue:	serial queue for the completion and, later, packet events
+ * @status:	vmnet's status when it answered
+ *
+ * Return: 0, or -1 with errno ETIMEDOUT (no answer within
+ * VMNET_IF_START_TIMEOUT_SEC) or EIO (vmnet failed: see *status)
+ */
+int
+vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue,
+               vmnet_return_t *status)
+{
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block vmnet_return_t result = VMNET_FAILURE;
+	__block xpc_object_t param = NULL;
+
+	memset(vif, 0, sizeof(*vif));
+	vif->queue = queue;
+	if (!done) {
+		errno = ENOMEM;
+		return -1;
+	}
+	vif->iface = vmnet_start_interface(desc, queue, ^(vmnet_return_t st, xpc_object_t p) {
+	  result = st;
+	  if (st == VMNET_SUCCESS && p)
+		  param = xpc_retain(p);
+	  dispatch_semaphore_signal(done);
+	});
+	if (dispatch_semaphore_wait(done, deadline(VMNET_IF_START_TIMEOUT_SEC)) != 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	dispatch_release(done);
+	*status = result;
+	if (result != VMNET_SUCCESS || !vif->iface || !param) {
+		if (param)
+			xpc_release(param);
+		errno = EIO;
+		return -1;
+	}
+	vif->param = param;
+	vif->max_packet_size = xpc_dictionary_get_uint64(param, vmnet_max_packet_size_key);
+	vif->read_max = xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
+	vif->write_max = xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
+	return 0;
+}
+
+/*
+ * vmnet_if_set_callback() - run @on_packets on the interface queue
+ * whenever vmnet has packets; NULL removes the callback
+ *
+ * Return: 0, or -1 with errno EIO
+ */
+int
+vmnet_if_set_callback(struct vmnet_if *vif, dispatch_block_t on_packets)
+{
+	vmnet_return_t st;
+
+	if (on_packets) {
+		st = vmnet_interface_set_event_callback(
+		    vif->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, vif->queue,
+		    ^(interface_event_t mask, xpc_object_t event) {
+		      (void)mask;
+		      (void)event;
+		      on_packets();
+		    });
+	} else {
+		st = vmnet_interface_set_event_callback(
+		    vif->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
+	}
+	if (st != VMNET_SUCCESS) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * vmnet_if_stop() - stop the interface and wait for vmnet's answer
+ *
+ * Safe to call on an interface that never started (does nothing).
+ *
+ * Return: 0, or -1 with errno ETIMEDOUT or EIO (see *status)
+ */
+int
+vmnet_if_stop(struct vmnet_if *vif, vmnet_return_t *status)
+{
+	dispatch_semaphore_t done;
+	__block vmnet_return_t result = VMNET_FAILURE;
+
+	*status = VMNET_SUCCESS;
+	if (!vif->iface)
+		return 0;
+	done = dispatch_semaphore_create(0);
+	if (!done) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*status = vmnet_stop_interface(vif->iface, vif->queue, ^(vmnet_return_t st) {
+	  result = st;
+	  dispatch_semaphore_signal(done);
+	});
+	vif->iface = NULL;
+	if (*status != VMNET_SUCCESS) {
+		dispatch_release(done);
+		errno = EIO;
+		return -1;
+	}
+	if (dispatch_semaphore_wait(done, deadline(VMNET_IF_STOP_TIMEOUT_SEC)) != 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	dispatch_release(done);
+	if (vif->param)
+		xpc_release(vif->param);
+	vif->param = NULL;
+	*status = result;
+	if (result != VMNET_SUCCESS) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * vmnet_if_shared_interfaces() - call @each with every interface name
+ * usable in bridged mode, until it returns false
+ *
+ * Return: 0, or -1 with errno EIO if vmnet gave no list
+ */
+int
+vmnet_if_shared_interfaces(bool (^each)(const char *name))
+{
+	xpc_object_t list = vmnet_copy_shared_interface_list();
+	size_t n;
+
+	if (!list) {
+		errno = EIO;
+		return -1;
+	}
+	n = xpc_array_get_count(list);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = xpc_array_get_string(list, i);
+
+		if (name && !each(name))
+			break;
+	}
+	xpc_release(list);
+	return 0;
+}
