@@ -7,6 +7,7 @@
 #define CLIENT_INFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Environment variable holding the whole JSON line. */
 #define CLIENT_INFO_JSON_VAR "VMNET_INTERFACE_JSON"
@@ -33,6 +34,15 @@ int client_info_env_name(const char *key, char *buf, size_t size);
  * errno (EINVAL when @line is not a JSON object).
  */
 int client_info_export(const char *line);
+
+/*
+ * client_info_get_u64() - the non-negative integer member @key of the JSON
+ * object in @line
+ *
+ * Return: 0 with *@value set, or -1 with errno ENOENT (missing, or not
+ * such a number) or EINVAL (@line is not a JSON object).
+ */
+int client_info_get_u64(const char *line, const char *key, uint64_t *value);
 
 /*
  * client_info_write_file() - write @line and a newline to @path atomically:

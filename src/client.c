@@ -26,7 +26,9 @@
 #include "client_proc.h"
 #include "client_sock.h"
 #include "client_sup.h"
+#include "fwd.h"
 #include "log.h"
+#include "sock.h"
 
 /* The command's end of the socket. */
 #define COMMAND_FD 4
@@ -47,10 +49,11 @@ struct run {
 	struct client_sup sup;
 	struct client_sock_dir dir;
 	char helper_path[PATH_MAX];
-	int helper_fd;  /* our copy of the helper's socket end */
-	int command_fd; /* our copy of the command's socket end */
-	int info_fd;    /* read end of the helper's stdout */
-	int code;       /* exit status when a step fails */
+	char line[INFO_LINE_MAX]; /* the helper's JSON line */
+	int helper_fd;            /* our copy of the helper's socket end */
+	int command_fd;           /* our copy of the command's socket end */
+	int info_fd;              /* read end of the helper's stdout */
+	int code;                 /* exit status when a step fails */
 };
 
 static void
@@ -190,11 +193,10 @@ await_helper_exit(struct run *r)
 static int
 await_info(struct run *r)
 {
-	char line[INFO_LINE_MAX];
 	char why[96];
 	int n;
 
-	if (client_sup_read_line(&r->sup, r->info_fd, line, sizeof(line)) < 0) {
+	if (client_sup_read_line(&r->sup, r->info_fd, r->line, sizeof(r->line)) < 0) {
 		if (errno == EINTR) {
 			r->code = 128 + r->sup.signal;
 			return -1;
@@ -214,18 +216,18 @@ await_info(struct run *r)
 	}
 	close(r->info_fd);
 	r->info_fd = -1;
-	n = client_info_export(line);
+	n = client_info_export(r->line);
 	if (n < 0) {
-		log_error("vmnet-helper printed an invalid interface line: %s", line);
+		log_error("vmnet-helper printed an invalid interface line: %s", r->line);
 		return -1;
 	}
 	log_debug("exported %d VMNET_* variables", n);
 	if (r->opts.info_file != NULL) {
-		if (client_info_write_file(r->opts.info_file, line) < 0) {
+		if (client_info_write_file(r->opts.info_file, r->line) < 0) {
 			log_error_errno("cannot write %s", r->opts.info_file);
 			return -1;
 		}
-	} else if (printf("%s\n", line) < 0 || fflush(stdout) == EOF) {
+	} else if (printf("%s\n", r->line) < 0 || fflush(stdout) == EOF) {
 		log_error_errno("cannot write the interface line to stdout");
 		return -1;
 	}
@@ -264,6 +266,27 @@ connect_helper(struct run *r)
 	}
 	log_debug("connected to %s", r->dir.helper_path);
 	return 0;
+}
+
+/* Size the command's socket buffers as the helper sizes its end. */
+static void
+size_command_socket(struct run *r)
+{
+	uint64_t max_packet = 0, read_max = 0, write_max = 0;
+	int sndbuf, rcvbuf;
+
+	if (client_info_get_u64(r->line, "vmnet_max_packet_size", &max_packet) < 0) {
+		log_warn("no vmnet_max_packet_size in the interface line; default socket buffers");
+		return;
+	}
+	client_info_get_u64(r->line, "vmnet_read_max_packets", &read_max);
+	client_info_get_u64(r->line, "vmnet_write_max_packets", &write_max);
+	sock_buffer_sizes(max_packet, fwd_batch_size(max_packet, read_max, write_max), &sndbuf,
+	                  &rcvbuf);
+	if (sock_set_buffers(r->command_fd, sndbuf, rcvbuf) < 0)
+		log_warn_errno("cannot set the command's socket buffers (%d, %d)", sndbuf, rcvbuf);
+	else
+		log_debug("command socket buffers: send %d, receive %d", sndbuf, rcvbuf);
 }
 
 static int
@@ -342,11 +365,12 @@ main(int argc, char *argv[])
 		cleanup(&r);
 		return CLIENT_EXIT_FAILURE;
 	}
-	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0 ||
-	    start_command(&r) < 0)
+	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0) {
 		code = abort_run(&r);
-	else
-		code = client_sup_run(&r.sup);
+	} else {
+		size_command_socket(&r);
+		code = start_command(&r) < 0 ? abort_run(&r) : client_sup_run(&r.sup);
+	}
 	cleanup(&r);
 	return code;
 }

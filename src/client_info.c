@@ -112,6 +112,49 @@ client_info_export(const char *line)
 }
 
 int
+client_info_get_u64(const char *line, const char *key, uint64_t *value)
+{
+	cJSON *root = cJSON_Parse(line);
+	const cJSON *item;
+	int rc = -1;
+
+	if (!cJSON_IsObject(root)) {
+		errno = EINVAL;
+	} else {
+		item = cJSON_GetObjectItemCaseSensitive(root, key);
+		errno = ENOENT;
+		/* 2^64 as a double: the first value that does not fit. */
+		if (cJSON_IsNumber(item) && item->valuedouble >= 0 &&
+		    item->valuedouble < 18446744073709551616.0 &&
+		    item->valuedouble == (double)(uint64_t)item->valuedouble) {
+			*value = (uint64_t)item->valuedouble;
+			rc = 0;
+		}
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 client_info_write_file(const char *path, const char *line)
 {
 	char tmp[PATH_MAX];
@@ -126,8 +169,8 @@ client_info_write_file(const char *path, const char *line)
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, 0644) < 0 || write(fd, line, len) != (ssize_t)len ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+	if (fchmod(fd, 0644) < 0 || write_all(fd, line, len) < 0 || write_all(fd, "\n", 1) < 0 ||
+	    fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

@@ -54,10 +54,13 @@ client_sup_init(struct client_sup *s, unsigned grace_seconds)
 
 	memset(s, 0, sizeof(*s));
 	s->grace_ms = grace_seconds * 1000;
-	if (client_proc_pipe(sig_pipe) < 0)
-		return -1;
-	if (nonblock(sig_pipe[0]) < 0 || nonblock(sig_pipe[1]) < 0)
-		return -1;
+	/* One self-pipe per process, however often this is called. */
+	if (sig_pipe[0] < 0) {
+		if (client_proc_pipe(sig_pipe) < 0)
+			return -1;
+		if (nonblock(sig_pipe[0]) < 0 || nonblock(sig_pipe[1]) < 0)
+			return -1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
