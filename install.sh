@@ -241,6 +241,10 @@ share/man/man8/vmnet-helper.8 share/man/man1/vmnet-client.1
 share/doc/vmnet-helper/sudoers.d/vmnet-helper
 share/doc/vmnet-helper/sudoers.d/vmnet-helper-closefrom
 share/doc/vmnet-helper/sudoers.d/README.md"
+# Installed when the source has them: the release carries the licences
+# (cJSON's too, as it is linked into the programs) and the README.
+optional="share/doc/vmnet-helper/LICENSE share/doc/vmnet-helper/LICENSE.cJSON
+share/doc/vmnet-helper/README.md"
 dirs="bin share share/man share/man/man1 share/man/man8 share/doc
 share/doc/vmnet-helper share/doc/vmnet-helper/sudoers.d"
 
@@ -250,6 +254,7 @@ build_path() {
 	bin/*) echo "build/${1#bin/}" ;;
 	share/man/man?/*) echo "man/${1##*/}" ;;
 	share/doc/vmnet-helper/sudoers.d/*) echo "sudoers.d/${1##*/}" ;;
+	share/doc/vmnet-helper/LICENSE | share/doc/vmnet-helper/README.md) echo "${1##*/}" ;;
 	esac
 }
 
@@ -294,7 +299,8 @@ else
 fi
 
 # Set src to the path of a source file; every component must be a real file
-# or directory, not a symlink that could point anywhere.
+# or directory, not a symlink that could point anywhere. A missing file is
+# fatal unless "optional" is given. Return: 1 for a missing optional file.
 source_of() {
 	if [ "$layout" = build ]; then
 		s_rel=$(build_path "$1")
@@ -306,7 +312,9 @@ source_of() {
 		src=$src/$comp
 		[ ! -L "$src" ] || die "$src: is a symbolic link"
 	done
-	[ -f "$src" ] || die "$src: missing (incomplete build or archive)"
+	[ -n "$s_rel" ] && [ -f "$src" ] && return 0
+	[ "${2-}" = optional ] && return 1
+	die "$src: missing (incomplete build or archive)"
 }
 
 # Old manifest lines are kept for what this run does not touch.
@@ -399,6 +407,11 @@ fi
 
 # --- install ---------------------------------------------------------------
 
+for rel in $optional; do
+	if source_of "$rel" optional; then
+		files="$files $rel"
+	fi
+done
 for rel in $files; do
 	source_of "$rel"
 done

@@ -341,6 +341,25 @@ def test_install_from_release_archive(work):
     assert cp.stdout.splitlines()[-1].endswith(": unchanged")
 
 
+def test_licences_and_readme_are_installed_when_present(work):
+    shutil.copy(os.path.join(REPO, "LICENSE"), work["src"])
+    install(work, "--no-sudoers")
+    doc = os.path.join(work["prefix"], "share/doc/vmnet-helper")
+    assert read(os.path.join(doc, "LICENSE")) == read(os.path.join(REPO, "LICENSE"))
+    assert not os.path.exists(os.path.join(doc, "README.md"))
+
+    # A release also carries cJSON's licence.
+    notice = b"cJSON licence text\n"
+    info = tarfile.TarInfo("vmnet-helper-9.8.7/share/doc/vmnet-helper/LICENSE.cJSON")
+    info.size = len(notice)
+    archive = make_archive(work["src"], work["root"], extra=[(info, notice)])
+    install(work, "--no-sudoers", archive)
+    assert read(os.path.join(doc, "LICENSE.cJSON")) == notice
+    assert stat.S_IMODE(os.stat(os.path.join(doc, "LICENSE.cJSON")).st_mode) == 0o644
+    install(work, "--uninstall")
+    assert not os.path.exists(work["prefix"])
+
+
 def _member(name, kind=tarfile.REGTYPE, target=""):
     info = tarfile.TarInfo(name)
     info.type = kind
