@@ -75,6 +75,8 @@ SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh .ci/run)
 	macos-check release bench demo clean install uninstall \
 	man-lint
 .DELETE_ON_ERROR:
+# Keep objects that pattern rules build on the way to programs and tests.
+.SECONDARY:
 
 all: programs tools unit-tests
 
