@@ -359,37 +359,93 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	return VMNET_SUCCESS;
 }
 
+/* A start or stop in flight: what the private queue and the handler need. */
+struct iface_op {
+	struct vmnet_interface *iface;
+	xpc_object_t desc;  /* start: the description, retained */
+	xpc_object_t param; /* start: the result for the handler */
+	vmnet_return_t status;
+	dispatch_queue_t queue; /* the caller's, retained */
+	vmnet_start_interface_completion_handler_t start_handler;
+	vmnet_interface_completion_handler_t stop_handler;
+};
+
+/* On the caller's queue: run the handler, then free the operation. */
+static void
+op_complete(void *arg)
+{
+	struct iface_op *op = arg;
+
+	if (op->start_handler) {
+		op->start_handler(op->status, op->param);
+		Block_release(op->start_handler);
+	} else {
+		op->stop_handler(op->status);
+		Block_release(op->stop_handler);
+	}
+	if (op->param)
+		xpc_release(op->param);
+	dispatch_release(op->queue);
+	free(op);
+}
+
+/* On the private queue. */
+static void
+op_start(void *arg)
+{
+	struct iface_op *op = arg;
+
+	op->status = iface_start(op->iface, op->desc, &op->param);
+	if (op->desc)
+		xpc_release(op->desc);
+	dispatch_async_f(op->queue, op, op_complete);
+}
+
+static void
+op_stop(void *arg)
+{
+	struct iface_op *op = arg;
+
+	iface_close(op->iface);
+	op->status = VMNET_SUCCESS;
+	dispatch_async_f(op->queue, op, op_complete);
+}
+
+static struct iface_op *
+op_new(struct vmnet_interface *iface, dispatch_queue_t queue)
+{
+	struct iface_op *op = calloc(1, sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->iface = iface;
+	op->queue = queue;
+	dispatch_retain(queue);
+	return op;
+}
+
 interface_ref
 vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
                       vmnet_start_interface_completion_handler_t handler)
 {
 	struct vmnet_interface *iface;
+	struct iface_op *op;
 
 	if (!queue || !handler)
 		return NULL;
 	iface = calloc(1, sizeof(*iface));
-	if (!iface)
+	op = iface ? op_new(iface, queue) : NULL;
+	if (!op) {
+		free(iface);
 		return NULL;
+	}
 	atomic_init(&iface->state, IFACE_STARTING);
 	iface->fd = -1;
 	iface->wake_fd = -1;
 	pthread_mutex_init(&iface->lock, NULL);
-	if (interface_desc)
-		xpc_retain(interface_desc);
-	dispatch_retain(queue);
-	dispatch_async(vmnet_work_queue(), ^{
-	  xpc_object_t param = NULL;
-	  vmnet_return_t status = iface_start(iface, interface_desc, &param);
-
-	  if (interface_desc)
-		  xpc_release(interface_desc);
-	  dispatch_async(queue, ^{
-	    handler(status, param);
-	    if (param)
-		    xpc_release(param);
-	  });
-	  dispatch_release(queue);
-	});
+	op->desc = interface_desc ? xpc_retain(interface_desc) : NULL;
+	op->start_handler = Block_copy(handler);
+	dispatch_async_f(vmnet_work_queue(), op, op_start);
 	return iface;
 }
 
@@ -398,22 +454,23 @@ vmnet_stop_interface(interface_ref interface, dispatch_queue_t queue,
                      vmnet_interface_completion_handler_t handler)
 {
 	int expected = IFACE_RUNNING;
+	struct iface_op *op;
 
 	if (!interface || !queue || !handler)
 		return VMNET_INVALID_ARGUMENT;
+	op = op_new(interface, queue);
+	if (!op)
+		return VMNET_MEM_FAILURE;
 	if (!atomic_compare_exchange_strong(&interface->state, &expected, IFACE_STOPPED)) {
 		expected = IFACE_STARTING;
-		if (!atomic_compare_exchange_strong(&interface->state, &expected, IFACE_STOPPED))
+		if (!atomic_compare_exchange_strong(&interface->state, &expected, IFACE_STOPPED)) {
+			dispatch_release(queue);
+			free(op);
 			return VMNET_INVALID_ARGUMENT;
+		}
 	}
-	dispatch_retain(queue);
-	dispatch_async(vmnet_work_queue(), ^{
-	  iface_close(interface);
-	  dispatch_async(queue, ^{
-	    handler(VMNET_SUCCESS);
-	  });
-	  dispatch_release(queue);
-	});
+	op->stop_handler = Block_copy(handler);
+	dispatch_async_f(vmnet_work_queue(), op, op_stop);
 	return VMNET_SUCCESS;
 }
 
