@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * guest-nic.c - a stand-in for a VM's network card, for integration tests
+ * and benchmarks.
+ *
+ * Run inside a "VM" network namespace, it creates a TAP device, brings it
+ * up and moves Ethernet frames between the TAP and a unix datagram socket,
+ * one frame per datagram, like vfkit, krunkit or qemu -netdev dgram do with
+ * the other end of vmnet-helper's socket. The kernel's network stack in the
+ * namespace plays the guest OS.
+ *
+ * The socket is inherited (--fd N) or created: --connect PATH binds a
+ * datagram socket to a path of its own (--bind PATH, or a temporary one)
+ * and connects it to PATH; --vfkit then sends vfkit's "VFKT" handshake.
+ *
+ * "ready" on stdout means the TAP is up and the socket connected. Runs until
+ * SIGTERM or SIGINT, or until the peer is gone; exit 0. Errors: one line on
+ * stderr, exit 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_TAP "eth0"
+/* Largest frame: 64 KiB IP packet (TSO-sized) plus an Ethernet header. */
+#define FRAME_MAX (65535 + 14)
+/* Frames moved per direction before polling again, so neither starves. */
+#define BURST 64
+/* Socket buffers as vmnet-helper sizes them (send 1 MiB, receive 4 MiB). */
+#define SOCK_SNDBUF (1 << 20)
+#define SOCK_RCVBUF (4 << 20)
+
+struct options {
+	const char *tap;
+	const char *mac;
+	int mtu;
+	int fd;
+	const char *connect;
+	const char *bind;
+	bool vfkit;
+};
+
+static const char *prog = "guest-nic";
+static volatile sig_atomic_t stop;
+/* What main() created in the filesystem, removed at exit. */
+static struct sockaddr_un bound;
+static char temp_dir[PATH_MAX];
+
+static unsigned char frame[FRAME_MAX];
+
+__attribute__((noreturn, format(printf, 1, 2))) static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	        "usage: %s [--tap NAME] [--mac MAC] [--mtu N]\n"
+	        "       (--fd N | --connect PATH [--bind PATH] [--vfkit])\n"
+	        "\n"
+	        "Bridge a new TAP device (default " DEFAULT_TAP ") to a unix datagram socket,\n"
+	        "one Ethernet frame per datagram. Prints \"ready\" when running.\n",
+	        prog);
+	exit(status);
+}
+
+/* Return: @s as an int in [@min, @max]; dies naming @what otherwise. */
+static int
+parse_int(const char *what, const char *s, int min, int max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die("invalid %s: '%s'", what, s);
+	return (int)v;
+}
+
+static void
+parse_mac(const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char extra;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+	           &extra) != 6)
+		die("invalid --mac: '%s'", s);
+	for (i = 0; i < 6; i++)
+		mac[i] = (unsigned char)b[i];
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"tap", required_argument, NULL, 't'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {"mtu", required_argument, NULL, 'M'},
+	    {"fd", required_argument, NULL, 'f'},
+	    {"connect", required_argument, NULL, 'c'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"vfkit", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*o = (struct options){.tap = DEFAULT_TAP, .fd = -1};
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->tap = optarg;
+			break;
+		case 'm':
+			o->mac = optarg;
+			break;
+		case 'M':
+			o->mtu = parse_int("--mtu", optarg, 68, 65535);
+			break;
+		case 'f':
+			o->fd = parse_int("--fd", optarg, 0, INT_MAX);
+			break;
+		case 'c':
+			o->connect = optarg;
+			break;
+		case 'b':
+			o->bind = optarg;
+			break;
+		case 'v':
+			o->vfkit = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 1);
+		}
+	}
+	if (optind != argc)
+		die("unexpected argument: '%s'", argv[optind]);
+	if ((o->fd >= 0) == (o->connect != NULL))
+		die("give exactly one of --fd and --connect");
+	if (o->connect == NULL && (o->bind || o->vfkit))
+		die("--bind and --vfkit need --connect");
+	if (strlen(o->tap) >= IFNAMSIZ || o->tap[0] == '\0')
+		die("invalid --tap: '%s'", o->tap);
+}
+
+/* Return: a non-blocking TAP fd for @o->tap, configured and up. */
+static int
+open_tap(const struct options *o)
+{
+	struct ifreq ifr = {0};
+	int fd, s;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/net/tun: %s", strerror(errno));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		die("create TAP %s: %s", o->tap, strerror(errno));
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		die("socket: %s", strerror(errno));
+	if (o->mac) {
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		parse_mac(o->mac, (unsigned char *)ifr.ifr_hwaddr.sa_data);
+		if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
+			die("set MAC of %s: %s", o->tap, strerror(errno));
+	}
+	if (o->mtu) {
+		ifr.ifr_mtu = o->mtu;
+		if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+			die("set MTU of %s to %d: %s", o->tap, o->mtu, strerror(errno));
+	}
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		die("get flags of %s: %s", o->tap, strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		die("bring %s up: %s", o->tap, strerror(errno));
+	close(s);
+	return fd;
+}
+
+static void
+remove_bound(void)
+{
+	if (bound.sun_path[0])
+		unlink(bound.sun_path);
+	if (temp_dir[0])
+		rmdir(temp_dir);
+}
+
+static void
+set_path(struct sockaddr_un *addr, const char *path, const char *what)
+{
+	if (strlen(path) >= sizeof(addr->sun_path))
+		die("%s path too long: '%s'", what, path);
+	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+	memcpy(addr->sun_path, path, strlen(path));
+}
+
+/* Return: a datagram socket bound to a path of ours and connected to @o->connect. */
+static int
+connect_socket(const struct options *o)
+{
+	struct sockaddr_un local, peer;
+	const char *tmp;
+	int fd;
+
+	set_path(&peer, o->connect, "--connect");
+	if (o->bind) {
+		set_path(&local, o->bind, "--bind");
+	} else {
+		tmp = getenv("TMPDIR");
+		snprintf(temp_dir, sizeof(temp_dir), "%s/guest-nic.XXXXXX", tmp ? tmp : "/tmp");
+		if (mkdtemp(temp_dir) == NULL) {
+			temp_dir[0] = '\0';
+			die("mkdtemp: %s", strerror(errno));
+		}
+		if (strlen(temp_dir) + strlen("/sock") >= sizeof(local.sun_path))
+			die("temporary directory path too long: '%s'", temp_dir);
+		local = (struct sockaddr_un){.sun_family = AF_UNIX};
+		snprintf(local.sun_path, sizeof(local.sun_path), "%s/sock", temp_dir);
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
+		die("bind %s: %s", local.sun_path, strerror(errno));
+	bound = local;
+	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)) < 0)
+		die("connect %s: %s", o->connect, strerror(errno));
+	if (o->vfkit && send(fd, "VFKT", 4, MSG_NOSIGNAL) != 4)
+		die("send vfkit handshake: %s", strerror(errno));
+	return fd;
+}
+
+/* Return: @o->fd after checking it is a unix datagram socket. */
+static int
+inherited_socket(const struct options *o)
+{
+	int type = 0, domain = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(o->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		die("--fd %d: %s", o->fd, strerror(errno));
+	len = sizeof(domain);
+	if (getsockopt(o->fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		die("--fd %d: %s", o->fd, strerror(errno));
+	if (type != SOCK_DGRAM || domain != AF_UNIX)
+		die("--fd %d: not a unix datagram socket", o->fd);
+	return o->fd;
+}
+
+static bool
+peer_gone(int err)
+{
+	return err == ECONNREFUSED || err == ENOTCONN || err == EPIPE || err == ECONNRESET;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * Send one frame, waiting while the peer's queue is full, as a VM's NIC
+ * stalls its TX ring. A stop signal ends the wait.
+ *
+ * Return: 0, or -1 when the peer is gone.
+ */
+static int
+send_frame(int sock, size_t len, const sigset_t *waitmask)
+{
+	struct pollfd pfd = {.fd = sock, .events = POLLOUT};
+
+	while (!stop) {
+		if (send(sock, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len)
+			return 0;
+		if (peer_gone(errno))
+			return -1;
+		if (errno == ENOBUFS)
+			return 0; /* dropped, as a congested link would */
+		if (errno != EAGAIN && errno != EINTR)
+			die("send: %s", strerror(errno));
+		if (ppoll(&pfd, 1, NULL, waitmask) < 0 && errno != EINTR)
+			die("ppoll: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* Move up to BURST frames from the TAP to the socket. Return: 0, or -1 when the peer is gone. */
+static int
+tap_to_socket(int tap, int sock, const sigset_t *waitmask)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < BURST && !stop; i++) {
+		n = read(tap, frame, sizeof(frame));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			die("read TAP: %s", strerror(errno));
+		}
+		if (send_frame(sock, (size_t)n, waitmask) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Move up to BURST datagrams from the socket to the TAP. Frames the TAP
+ * refuses (runts, oversized) are dropped.
+ *
+ * Return: 0, or -1 when the peer is gone.
+ */
+static int
+socket_to_tap(int sock, int tap)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < BURST; i++) {
+		n = recv(sock, frame, sizeof(frame), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			if (peer_gone(errno))
+				return -1;
+			die("recv: %s", strerror(errno));
+		}
+		if (write(tap, frame, (size_t)n) < 0 && errno == EBADF)
+			die("write TAP: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* Forward frames both ways until a signal asks us to stop or the peer is gone. */
+static void
+forward(int tap, int sock, const sigset_t *waitmask)
+{
+	struct pollfd pfd[2] = {
+	    {.fd = tap, .events = POLLIN},
+	    {.fd = sock, .events = POLLIN},
+	};
+
+	while (!stop) {
+		if (ppoll(pfd, 2, NULL, waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("ppoll: %s", strerror(errno));
+		}
+		if ((pfd[0].revents & POLLIN) && tap_to_socket(tap, sock, waitmask) < 0)
+			break;
+		if ((pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) && socket_to_tap(sock, tap) < 0)
+			break;
+	}
+	if (!stop)
+		fprintf(stderr, "%s: socket peer is gone, exiting\n", prog);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct options o;
+	sigset_t block, waitmask;
+	int tap, sock, size;
+
+	parse_options(argc, argv, &o);
+
+	/* SIGTERM and SIGINT are only taken inside ppoll(). */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atexit(remove_bound);
+
+	/* The socket first: a bad one must fail before a TAP exists. */
+	sock = o.connect ? connect_socket(&o) : inherited_socket(&o);
+	tap = open_tap(&o);
+	/* Best effort: larger buffers only make bursts less lossy. */
+	size = SOCK_SNDBUF;
+	setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	size = SOCK_RCVBUF;
+	setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+
+	printf("ready\n");
+	fflush(stdout);
+	forward(tap, sock, &waitmask);
+	return 0;
+}
