@@ -4,7 +4,9 @@
  *
  * Rules: when the command exits, the helper is stopped and the client
  * exits with the command's status. When the helper exits first, the
- * command is stopped and the client fails. SIGINT, SIGTERM and SIGHUP are
+ * command is stopped and the client fails (unless the helper exited 0 and
+ * the command exits by itself within a second: the helper saw the
+ * command's socket close as it exited). SIGINT, SIGTERM and SIGHUP are
  * forwarded to the command; the helper is stopped after the command
  * exits. "Stopped" means SIGTERM, then SIGKILL after the grace period.
  */

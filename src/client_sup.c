@@ -213,6 +213,28 @@ client_sup_stop(struct client_sup *s, struct client_child *c)
 	}
 }
 
+/*
+ * A helper that exits 0 by itself usually saw the command close its end of
+ * the socket, because the command is exiting: the helper may be reaped
+ * first. Give the command this long to exit on its own before treating the
+ * helper's exit as a failure.
+ */
+#define COMMAND_EXIT_WAIT_MS 1000
+
+/* Wait up to @ms for the command to exit; return true if it did. */
+static bool
+command_exits_within(struct client_sup *s, int ms)
+{
+	long long deadline = now_ms() + ms;
+	long long left;
+
+	while (!s->command.exited && (left = deadline - now_ms()) > 0) {
+		if (client_sup_wait(s, -1, (int)left) < 0)
+			break;
+	}
+	return s->command.exited;
+}
+
 int
 client_sup_run(struct client_sup *s)
 {
@@ -220,7 +242,12 @@ client_sup_run(struct client_sup *s)
 	char why[96];
 
 	while (!s->command.exited) {
-		if (s->helper.exited && !helper_failed) {
+		if (s->helper.exited) {
+			bool clean =
+			    WIFEXITED(s->helper.status) && WEXITSTATUS(s->helper.status) == 0;
+
+			if (clean && command_exits_within(s, COMMAND_EXIT_WAIT_MS))
+				break;
 			helper_failed = s->signal == 0;
 			if (helper_failed)
 				log_error("vmnet-helper %s; stopping the command",

@@ -190,6 +190,35 @@ test_helper_exit_kills_stubborn_command(void **state)
 	assert_int_equal(WTERMSIG(sup.command.status), SIGKILL);
 }
 
+/* The helper exits 0 because the command closed its end as it exited: the
+ * command's status counts, not a helper failure. Modelled with a pipe:
+ * the command exits when the helper's end closes. */
+static void
+test_helper_exit_as_command_exits(void **state)
+{
+	const char *helper_argv[] = {"sh", "-c", "exit 0", NULL};
+	const char *command_argv[] = {"sh", "-c", "read line; exit 5", NULL};
+	struct client_proc_spec spec = {
+	    .fd_stdin = -1, .fd_stdout = -1, .fd_stderr = -1, .fd_extra = -1, .new_group = true};
+	int p[2];
+
+	(void)state;
+	assert_int_equal(client_proc_pipe(p), 0);
+	spec.argv = command_argv;
+	spec.fd_stdin = p[0];
+	sup.command.pid = client_proc_spawn(&spec);
+	assert_true(sup.command.pid > 0);
+	spec.argv = helper_argv;
+	spec.fd_stdin = -1;
+	spec.fd_stdout = p[1];
+	sup.helper.pid = client_proc_spawn(&spec);
+	assert_true(sup.helper.pid > 0);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(client_sup_run(&sup), 5);
+	assert_int_equal(client_proc_exit_code(sup.command.status), 5);
+}
+
 static void
 test_signal_forwarded_to_command(void **state)
 {
@@ -221,6 +250,7 @@ main(void)
 	    cmocka_unit_test_setup(test_command_killed, setup),
 	    cmocka_unit_test_setup(test_helper_exit_stops_command, setup),
 	    cmocka_unit_test_setup(test_helper_exit_kills_stubborn_command, setup),
+	    cmocka_unit_test_setup(test_helper_exit_as_command_exits, setup),
 	    cmocka_unit_test_setup(test_signal_forwarded_to_command, setup),
 	};
 
