@@ -42,7 +42,8 @@
  * instead of trapping; allocation or thread creation failures abort (the API
  * has no way to report them); a signal disposition set by the application
  * after a signal source was activated replaces our handler and stops the
- * source.
+ * source; a program exec'd while a signal source is active starts with the
+ * default action for that signal, not with the application's SIG_IGN.
  */
 #include <errno.h>
 #include <fcntl.h>

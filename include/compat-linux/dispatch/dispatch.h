@@ -16,13 +16,13 @@
 extern "C" {
 #endif
 
-#define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_SEC  1000000000ull
 #define NSEC_PER_MSEC 1000000ull
-#define USEC_PER_SEC 1000000ull
+#define USEC_PER_SEC  1000000ull
 #define NSEC_PER_USEC 1000ull
 
 typedef uint64_t dispatch_time_t;
-#define DISPATCH_TIME_NOW (0ull)
+#define DISPATCH_TIME_NOW     (0ull)
 #define DISPATCH_TIME_FOREVER (~0ull)
 
 typedef struct dispatch_queue_s *dispatch_queue_t;
@@ -47,7 +47,7 @@ typedef void (*dispatch_function_t)(void *context);
 extern const struct dispatch_source_type_s _dispatch_source_type_signal;
 extern const struct dispatch_source_type_s _dispatch_source_type_timer;
 #define DISPATCH_SOURCE_TYPE_SIGNAL (&_dispatch_source_type_signal)
-#define DISPATCH_SOURCE_TYPE_TIMER (&_dispatch_source_type_timer)
+#define DISPATCH_SOURCE_TYPE_TIMER  (&_dispatch_source_type_timer)
 
 dispatch_time_t dispatch_time(dispatch_time_t when, int64_t delta);
 
@@ -69,11 +69,11 @@ intptr_t dispatch_semaphore_wait(dispatch_semaphore_t dsema, dispatch_time_t tim
 intptr_t dispatch_semaphore_signal(dispatch_semaphore_t dsema);
 
 dispatch_source_t dispatch_source_create(dispatch_source_type_t type, uintptr_t handle,
-					 uintptr_t mask, dispatch_queue_t queue);
+                                         uintptr_t mask, dispatch_queue_t queue);
 void dispatch_source_set_event_handler(dispatch_source_t source, dispatch_block_t handler);
 void dispatch_source_set_cancel_handler(dispatch_source_t source, dispatch_block_t handler);
-void dispatch_source_set_timer(dispatch_source_t source, dispatch_time_t start,
-			       uint64_t interval, uint64_t leeway);
+void dispatch_source_set_timer(dispatch_source_t source, dispatch_time_t start, uint64_t interval,
+                               uint64_t leeway);
 void dispatch_source_cancel(dispatch_source_t source);
 long dispatch_source_testcancel(dispatch_source_t source);
 uintptr_t dispatch_source_get_data(dispatch_source_t source);

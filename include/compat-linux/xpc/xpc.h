@@ -33,13 +33,13 @@ extern const struct _xpc_type_s _xpc_type_string;
 extern const struct _xpc_type_s _xpc_type_uint64;
 extern const struct _xpc_type_s _xpc_type_uuid;
 
-#define XPC_TYPE_ARRAY (&_xpc_type_array)
-#define XPC_TYPE_BOOL (&_xpc_type_bool)
+#define XPC_TYPE_ARRAY      (&_xpc_type_array)
+#define XPC_TYPE_BOOL       (&_xpc_type_bool)
 #define XPC_TYPE_DICTIONARY (&_xpc_type_dictionary)
-#define XPC_TYPE_INT64 (&_xpc_type_int64)
-#define XPC_TYPE_STRING (&_xpc_type_string)
-#define XPC_TYPE_UINT64 (&_xpc_type_uint64)
-#define XPC_TYPE_UUID (&_xpc_type_uuid)
+#define XPC_TYPE_INT64      (&_xpc_type_int64)
+#define XPC_TYPE_STRING     (&_xpc_type_string)
+#define XPC_TYPE_UINT64     (&_xpc_type_uint64)
+#define XPC_TYPE_UUID       (&_xpc_type_uuid)
 
 #define XPC_ARRAY_APPEND ((size_t)(-1))
 
@@ -74,7 +74,7 @@ void xpc_array_set_string(xpc_object_t xarray, size_t index, const char *string)
 bool xpc_array_apply(xpc_object_t xarray, xpc_array_applier_t applier);
 
 xpc_object_t xpc_dictionary_create(const char *const *keys, const xpc_object_t *values,
-				   size_t count);
+                                   size_t count);
 xpc_object_t xpc_dictionary_create_empty(void);
 size_t xpc_dictionary_get_count(xpc_object_t xdict);
 xpc_object_t xpc_dictionary_get_value(xpc_object_t xdict, const char *key);
