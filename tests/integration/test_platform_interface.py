@@ -190,3 +190,16 @@ def test_read_write_errors(netns):
     assert r["read_after_stop"]["status"] == VMNET_INVALID_ARGUMENT
     assert r["write_after_stop"]["status"] == VMNET_INVALID_ARGUMENT
     assert r["stop_again"]["status"] == VMNET_INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("mode", ["host", "shared"])
+def test_events_repeat_while_frames_wait_and_stop_when_cleared(netns, mode):
+    rc, out = probe_run(netns, "--mode", mode, "events")
+    assert rc == 0, out
+    r = out[1]
+    # One read per event still drains all five replies: events re-fire.
+    assert r["arp_replies"] == 5
+    assert r["events"] >= 5
+    # Frames kept arriving after the callback was cleared, events did not.
+    assert r["frames_after_clear"] >= 1
+    assert r["events_after_clear"] == 0

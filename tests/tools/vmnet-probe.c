@@ -2,7 +2,7 @@
 /*
  * vmnet-probe - drive the vmnet API for the integration tests.
  *
- * usage: vmnet-probe [options] start|serve|errors|list
+ * usage: vmnet-probe [options] start|serve|errors|events|list
  *
  *   --mode host|shared|bridged|NUMBER   operation mode (required for start)
  *   --start ADDR --end ADDR --mask ADDR DHCP range and subnet
@@ -23,11 +23,18 @@
  *           {"stop": N, "events": N, "min_estimate": N}.
  *   errors  run the error paths of read, write, set_event_callback and
  *           stop and print their statuses as one JSON object.
+ *   events  host and shared mode: check event delivery. A callback that
+ *           reads one frame per event must still get the gateway's replies
+ *           to five ARP requests (events repeat while frames wait); once
+ *           the callback is cleared no event fires although frames arrive.
+ *           Prints {"arp_replies": N, "events": N, "events_after_clear": N,
+ *           "frames_after_clear": N}.
  *   list    print vmnet_copy_shared_interface_list() as a JSON array.
  */
 #include <Block.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +54,8 @@ struct probe {
 	interface_ref iface;
 	size_t max_packet_size;
 	int read_max, write_max;
+	uint8_t mac[6];         /* the guest's, from interface_param */
+	struct in_addr gateway; /* vmnet_start_address */
 	/* serve: touched only on queue */
 	unsigned long events;
 	uint64_t min_estimate;
@@ -76,7 +85,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: vmnet-probe [--mode M] [--start A --end A --mask A] [--id UUID]\n"
 	                "       [--interface NAME] [--nat66 PREFIX] [--isolate] [--tso]\n"
-	                "       [--checksum-offload] [--no-mac] start|serve|errors|list\n");
+	                "       [--checksum-offload] [--no-mac] start|serve|errors|events|list\n");
 	exit(1);
 }
 
@@ -227,6 +236,19 @@ param_to_json(xpc_object_t param)
 	return json;
 }
 
+static void
+parse_param_addresses(struct probe *p, xpc_object_t param)
+{
+	const char *mac = xpc_dictionary_get_string(param, vmnet_mac_address_key);
+	const char *gw = xpc_dictionary_get_string(param, vmnet_start_address_key);
+
+	if (mac)
+		sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &p->mac[0], &p->mac[1], &p->mac[2],
+		       &p->mac[3], &p->mac[4], &p->mac[5]);
+	if (gw)
+		inet_pton(AF_INET, gw, &p->gateway);
+}
+
 /* Start the interface and print its parameters; exit 2 on failure. */
 static void
 probe_start(struct probe *p, xpc_object_t desc)
@@ -242,6 +264,7 @@ probe_start(struct probe *p, xpc_object_t desc)
 		  p->max_packet_size = xpc_dictionary_get_uint64(param, vmnet_max_packet_size_key);
 		  p->read_max = (int)xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
 		  p->write_max = (int)xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
+		  parse_param_addresses(p, param);
 	  }
 	  dispatch_semaphore_signal(done);
 	});
@@ -533,6 +556,98 @@ probe_list(void)
 	return 0;
 }
 
+/* Send an ARP request for the gateway from gateway + @host. */
+static void
+send_arp_request(struct probe *p, uint8_t host)
+{
+	uint8_t f[42] = {0};
+	struct iovec iov = {.iov_base = f, .iov_len = sizeof(f)};
+	struct vmpktdesc pkt = {.vm_pkt_size = sizeof(f), .vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
+	uint32_t me = htonl(ntohl(p->gateway.s_addr) + host);
+	int n = 1;
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, p->mac, 6);
+	memcpy(f + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01", 10);
+	memcpy(f + 22, p->mac, 6);
+	memcpy(f + 28, &me, 4);
+	memcpy(f + 38, &p->gateway, 4);
+	if (vmnet_write(p->iface, &pkt, &n) != VMNET_SUCCESS || n != 1) {
+		fprintf(stderr, "vmnet-probe: cannot write ARP request\n");
+		exit(1);
+	}
+}
+
+static bool
+is_gateway_arp_reply(const struct probe *p, const uint8_t *f, size_t len)
+{
+	return len >= 42 && memcmp(f + 12, "\x08\x06", 2) == 0 && f[21] == 2 &&
+	       memcmp(f + 28, &p->gateway, 4) == 0;
+}
+
+static void
+no_op(void *arg)
+{
+	(void)arg;
+}
+
+static int
+probe_events(struct probe *p)
+{
+	/* Static, so the block uses them in place instead of const copies. */
+	static uint8_t buf[65550];
+	static struct iovec iov = {.iov_base = buf};
+	static struct vmpktdesc pkt = {.vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
+	dispatch_semaphore_t got = dispatch_semaphore_create(0);
+	__block int replies = 0, events = 0;
+	int i, n, after, frames = 0;
+	vmnet_interface_event_callback_t one_per_event;
+	cJSON *json;
+
+	one_per_event = ^(interface_event_t mask, xpc_object_t event) {
+	  int count = 1;
+
+	  (void)mask;
+	  (void)event;
+	  events++;
+	  pkt.vm_pkt_size = iov.iov_len = p->max_packet_size;
+	  if (vmnet_read(p->iface, &pkt, &count) == VMNET_SUCCESS && count == 1 &&
+	      is_gateway_arp_reply(p, buf, pkt.vm_pkt_size) && ++replies == 5)
+		  dispatch_semaphore_signal(got);
+	};
+	if (vmnet_interface_set_event_callback(p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE,
+	                                       p->queue, one_per_event) != VMNET_SUCCESS)
+		return 1;
+	for (i = 0; i < 5; i++)
+		send_arp_request(p, (uint8_t)(10 + i));
+	dispatch_semaphore_wait(got, dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT));
+	vmnet_interface_set_event_callback(p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
+	/* A callback already running finishes before this returns. */
+	dispatch_sync_f(p->queue, NULL, no_op);
+	after = events;
+
+	send_arp_request(p, 20);
+	usleep(500 * 1000);
+	dispatch_sync_f(p->queue, NULL, no_op);
+	do {
+		pkt.vm_pkt_size = iov.iov_len = p->max_packet_size;
+		n = 1;
+		if (vmnet_read(p->iface, &pkt, &n) != VMNET_SUCCESS)
+			break;
+		frames += n;
+	} while (n > 0);
+
+	json = cJSON_CreateObject();
+	cJSON_AddNumberToObject(json, "arp_replies", replies);
+	cJSON_AddNumberToObject(json, "events", after);
+	cJSON_AddNumberToObject(json, "events_after_clear", events - after);
+	cJSON_AddNumberToObject(json, "frames_after_clear", frames);
+	print_json(json);
+	probe_stop(p);
+	dispatch_release(got);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -544,7 +659,7 @@ main(int argc, char **argv)
 	if (strcmp(command, "list") == 0)
 		return probe_list();
 	if (strcmp(command, "start") != 0 && strcmp(command, "serve") != 0 &&
-	    strcmp(command, "errors") != 0)
+	    strcmp(command, "errors") != 0 && strcmp(command, "events") != 0)
 		usage();
 	probe.queue = dispatch_queue_create("vmnet-probe", DISPATCH_QUEUE_SERIAL);
 	probe_start(&probe, desc);
@@ -553,6 +668,8 @@ main(int argc, char **argv)
 		return probe_serve(&probe);
 	if (strcmp(command, "errors") == 0)
 		return probe_errors(&probe);
+	if (strcmp(command, "events") == 0)
+		return probe_events(&probe);
 	json = cJSON_CreateObject();
 	cJSON_AddNumberToObject(json, "stop", probe_stop(&probe));
 	print_json(json);
