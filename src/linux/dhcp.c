@@ -36,10 +36,17 @@ struct dhcp_args {
 	char range[96];
 };
 
+/* In the child: only async-signal-safe calls until execve(). */
 static void
-dhcp_exec(char *const argv[])
+dhcp_exec(char *const argv[], const sigset_t *mask)
 {
 	int null = open("/dev/null", O_RDWR);
+
+	/*
+	 * The forking thread may block signals (programs that take them
+	 * through dispatch sources do); dnsmasq must get our SIGTERM.
+	 */
+	sigprocmask(SIG_SETMASK, mask, NULL);
 
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -86,11 +93,14 @@ dhcp_start(const char *dir, const char *bridge, struct in_addr first, struct in_
 	    NULL,
 	};
 
+	sigset_t empty;
+
+	sigemptyset(&empty);
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		dhcp_exec(argv);
+		dhcp_exec(argv, &empty);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
