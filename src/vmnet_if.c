@@ -152,8 +152,12 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue,
 	}
 	vif->param = param;
 	vif->max_packet_size = xpc_dictionary_get_uint64(param, vmnet_max_packet_size_key);
-	vif->read_max = xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
-	vif->write_max = xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
+	/* Reported since macOS 15; left 0 (not reported) before. */
+	// cppcheck-suppress unknownMacro
+	if (__builtin_available(macOS 15.0, *)) {
+		vif->read_max = xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
+		vif->write_max = xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
+	}
 	return 0;
 }
 

@@ -82,8 +82,11 @@ extern const char *vmnet_host_ipv6_address_key;
 extern const char *vmnet_enable_tso_key;
 extern const char *vmnet_enable_isolation_key;
 extern const char *vmnet_enable_checksum_offload_key;
-extern const char *vmnet_read_max_packets_key;
-extern const char *vmnet_write_max_packets_key;
+/* Since macOS 15 (weak below that): use behind __builtin_available. */
+extern const char *vmnet_read_max_packets_key
+    __attribute__((availability(macos, introduced = 15.0)));
+extern const char *vmnet_write_max_packets_key
+    __attribute__((availability(macos, introduced = 15.0)));
 
 interface_ref vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 				    vmnet_start_interface_completion_handler_t handler);
