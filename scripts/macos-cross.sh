@@ -12,9 +12,10 @@
 # directory (the system's apt configuration is left alone).
 #
 # Output: $MACOS_OUT/{arm64,x86_64}/{vmnet-helper,vmnet-client}, each checked
-# to be a Mach-O executable for its architecture. A program whose main
-# source does not exist yet is reported and skipped; any other failure is
-# fatal.
+# to be a Mach-O executable for its architecture; the objects may use vmnet
+# symbols newer than macOS 13 only weakly (scripts/macos/check-imports.py).
+# A program whose main source does not exist yet is reported and skipped;
+# any other failure is fatal.
 #
 # Environment: B (build dir, default build), MACOS_OUT (default $B/macos),
 # ZIG_DIR (default $B/zig), ZIG_CACHE (default $ZIG_DIR/cache), CJSON_DIR
@@ -170,7 +171,17 @@ link_program() {
   $out/$prog: $desc"
 }
 
-need file git
+# vmnet symbols newer than the deployment target must be weak references.
+check_imports() {
+	set -- "$out"/obj/*.o
+	[ -e "$1" ] || return 0
+	result=$(scripts/macos/check-imports.py scripts/macos/vmnet.framework/vmnet.tbd \
+		"$MACOS_MIN" "$@") ||
+		die "$arch: vmnet symbols newer than macOS $MACOS_MIN used without availability guard"
+	info "$arch: $result"
+}
+
+need file git python3
 zig_install
 cjson_fetch
 # Keep zig's caches inside the build directory.
@@ -192,6 +203,7 @@ for arch in $ARCHS; do
 	build_cjson
 	build_sources
 	info "$arch: compiled $nsrc source(s) from src/ for $target"
+	check_imports
 	link_program vmnet-helper helper
 	link_program vmnet-client client
 done

@@ -23,24 +23,40 @@
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/{LICENSE,LICENSE.cJSON,...}
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/sudoers.d/...
 #
+# The input is the last commit (git archive HEAD), so uncommitted changes
+# never reach an archive; VERSION is git describe of that commit.
+#
 # Environment: B (build dir, default build), RELEASE_OUT (output directory,
-# default $B/release), VERSION, COMMIT, WARNINGS (make release passes the
-# Makefile's values); on macOS CJSON_SRC, an unpacked cJSON source tree
+# default $B/release); on macOS CJSON_SRC, an unpacked cJSON source tree
 # (default: Homebrew's download of cjson); elsewhere the variables of
-# scripts/macos-cross.sh.
+# scripts/macos-cross.sh (WARNINGS, ZIG_DIR, ZIG_CACHE, CJSON_DIR).
 set -eu
 
 cd "$(dirname "$0")/.."
 umask 022
+ROOT=$(pwd)
 
-B=${B:-build}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)}
-COMMIT=${COMMIT:-$(git rev-parse -q --verify HEAD || echo unknown)}
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
-export B VERSION COMMIT SOURCE_DATE_EPOCH
-REL=${RELEASE_OUT:-$B/release}
+# The release is built from the last commit, exported with git archive:
+# the same input every time, whatever else is in the working tree.
+VERSION=$(git describe --tags --always HEAD)
+COMMIT=$(git rev-parse HEAD)
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct HEAD)
 NAME=vmnet-helper-${VERSION#v}
 ARCHS="arm64 x86_64"
+
+absolute() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$ROOT/$1" ;;
+	esac
+}
+
+B=$(absolute "${B:-build}")
+REL=$(absolute "${RELEASE_OUT:-$B/release}")
+# Caches of the cross build stay in the working tree's build directory.
+ZIG_DIR=$(absolute "${ZIG_DIR:-$B/zig}")
+CJSON_DIR=$(absolute "${CJSON_DIR:-$B/cjson}")
+export B VERSION COMMIT SOURCE_DATE_EPOCH ZIG_DIR CJSON_DIR
 
 die() {
 	echo "release: $*" >&2
@@ -191,7 +207,6 @@ release_macos() {
 		grep -q com.apple.security.virtualization ||
 		die "vmnet-helper lacks the virtualization entitlement"
 	stage "$REL/stage" "$uni" "$CJSON_SRC/LICENSE"
-	rm -f "$REL"/*.tar.gz "$REL/SHA256SUMS"
 	archive "$REL/stage" "$REL/$NAME.tar.gz"
 	checksums "$REL"
 	info "built $REL/$NAME.tar.gz (universal arm64 + x86_64, vmnet-helper signed ad hoc with com.apple.security.virtualization)"
@@ -206,8 +221,6 @@ release_cross() {
 	for main in src/helper.c src/client.c; do
 		[ -f "$main" ] || die "$main is needed for a release"
 	done
-	rm -rf "$REL"
-	mkdir -p "$REL"
 	for run in 1 2; do
 		info "cross build $run of 2 (log: $REL/run$run.log)"
 		MACOS_OUT=$REL/run$run scripts/macos-cross.sh >"$REL/run$run.log" 2>&1 || {
@@ -216,7 +229,7 @@ release_cross() {
 		}
 		for arch in $ARCHS; do
 			stage "$REL/run$run/stage-$arch" "$REL/run$run/$arch" \
-				"${CJSON_DIR:-$B/cjson}/src/LICENSE"
+				"$CJSON_DIR/src/LICENSE"
 			archive "$REL/run$run/stage-$arch" "$REL/run$run/$NAME-macos-$arch.tar.gz"
 		done
 		checksums "$REL/run$run"
@@ -231,6 +244,13 @@ release_cross() {
 	info "NOTE: built on $(uname -s) with zig: one archive per architecture, no lipo (not universal) and no codesign (no virtualization entitlement); for checking, not for distribution. Run make release on a Mac for the real archive."
 }
 
+git diff --quiet HEAD -- || info "WARNING: uncommitted changes are not part of the release"
+rm -rf "$REL"
+mkdir -p "$REL/src"
+git archive --format=tar HEAD | (cd "$REL/src" && tar -xf -) ||
+	die "cannot export $COMMIT"
+cd "$REL/src"
+info "building $NAME from commit $COMMIT"
 case $(uname -s) in
 Darwin) release_macos ;;
 *) release_cross ;;

