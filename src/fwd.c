@@ -10,9 +10,11 @@
  * batch.
  *
  * A 0-byte datagram from the VM is a runt like any other and is dropped:
- * on a datagram socket it is valid data, not end of file. That the VM side
- * is gone shows up only when sending to it (ECONNREFUSED and friends),
- * which the host->vm direction reports as FWD_VM_GONE.
+ * on a datagram socket it is valid data, not end of file. recvmsg_x()
+ * returning no datagram without an error is end of file (a disconnected
+ * socket, as macOS may report it); Linux never reports one on a datagram
+ * socket, so there the VM side being gone shows up only when sending to it
+ * (ECONNREFUSED and friends). Both are FWD_VM_GONE.
  */
 #include "fwd.h"
 
@@ -243,7 +245,8 @@ write_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
  * with pkt[] pointing at their buffers (no copy).
  *
  * Return: FWD_IDLE when the socket had nothing (poll it), FWD_OK after a
- * batch, FWD_VM_GONE, or FWD_ERROR with errno of recvmsg_x()
+ * batch, FWD_VM_GONE (end of file, or a disconnected socket), or FWD_ERROR
+ * with errno of recvmsg_x()
  */
 enum fwd_result
 fwd_vm_to_host(struct fwd *f)
@@ -264,7 +267,7 @@ fwd_vm_to_host(struct fwd *f)
 	if (r < 0)
 		return vm_gone(errno) ? FWD_VM_GONE : FWD_ERROR;
 	if (r == 0)
-		return FWD_IDLE;
+		return FWD_VM_GONE; /* no datagram and no error: end of file */
 	for (unsigned i = 0; i < (unsigned)r; i++) {
 		size_t len = d->msg[i].msg_datalen;
 

@@ -438,6 +438,31 @@ def test_frame_sizes(fd_helper):
     assert stats["packets"] == 5
 
 
+def test_slow_vm_drops_instead_of_stalling(netns, fd_helper):
+    """A VM that does not read: bounded retries, then drops; still stoppable."""
+    s = scapy()
+    h, vm, info = fd_helper()
+    assert h.wait_log(r"forwarding, \d+ frames per batch") is not None
+    bridge = [n for n in netns.links() if n.startswith("vmns")]
+    assert len(bridge) == 1
+    netns.run(["python3", "-c",
+               "import socket,sys\n"
+               "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
+               "s.bind((sys.argv[1],0))\n"
+               "f=b'\\xff'*6+b'\\x02\\x00\\x00\\x00\\x00\\x07'+b'\\x88\\xb5'+b'x'*986\n"
+               "for i in range(20000): s.send(f)\n",
+               bridge[0]])
+    # The VM now reads: what the helper queued arrives.
+    assert vm.recv(lambda f: f.type == 0x88B5) is not None
+    h.proc.send_signal(signal.SIGUSR1)
+    line = h.wait_log(r"\[stats\] ")
+    stats = json.loads(line.split("[stats] ", 1)[1])["host_to_vm"]
+    assert stats["retries"] > 0
+    assert stats["drops"] > 0
+    assert stats["packets"] > 0
+    assert h.stop() == 0
+
+
 # --- privileges --------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ static struct {
 	bool vm_trunc[MAX_FRAMES];
 	unsigned vm_n, vm_next;
 	int recv_err;
+	bool recv_eof; /* recvmsg_x() returns 0: end of file */
 } fake;
 
 static struct fwd f;
@@ -132,6 +133,8 @@ recvmsg_x(int s, const struct msghdr_x *msgp, unsigned int cnt, int flags)
 		errno = fake.recv_err;
 		return -1;
 	}
+	if (fake.recv_eof)
+		return 0;
 	if (fake.vm_next == fake.vm_n) {
 		errno = EAGAIN;
 		return -1;
@@ -420,6 +423,9 @@ test_vm_errors(void **state)
 	fake.recv_err = EBADF;
 	assert_int_equal(fwd_vm_to_host(&f), FWD_ERROR);
 	assert_int_equal(fake.written_n, 0);
+	fake.recv_err = 0;
+	fake.recv_eof = true;
+	assert_int_equal(fwd_vm_to_host(&f), FWD_VM_GONE);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
