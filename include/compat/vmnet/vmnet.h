@@ -57,7 +57,7 @@ struct vmpktdesc {
 };
 
 typedef void (^vmnet_start_interface_completion_handler_t)(vmnet_return_t status,
-							   xpc_object_t interface_param);
+                                                           xpc_object_t interface_param);
 typedef void (^vmnet_interface_event_callback_t)(interface_event_t event_mask, xpc_object_t event);
 typedef void (^vmnet_interface_completion_handler_t)(vmnet_return_t status);
 
@@ -89,15 +89,15 @@ extern const char *vmnet_write_max_packets_key
     __attribute__((availability(macos, introduced = 15.0)));
 
 interface_ref vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
-				    vmnet_start_interface_completion_handler_t handler);
+                                    vmnet_start_interface_completion_handler_t handler);
 vmnet_return_t vmnet_interface_set_event_callback(interface_ref interface,
-						  interface_event_t event_mask,
-						  dispatch_queue_t queue,
-						  vmnet_interface_event_callback_t callback);
+                                                  interface_event_t event_mask,
+                                                  dispatch_queue_t queue,
+                                                  vmnet_interface_event_callback_t callback);
 vmnet_return_t vmnet_write(interface_ref interface, struct vmpktdesc *packets, int *pktcnt);
 vmnet_return_t vmnet_read(interface_ref interface, struct vmpktdesc *packets, int *pktcnt);
 vmnet_return_t vmnet_stop_interface(interface_ref interface, dispatch_queue_t queue,
-				    vmnet_interface_completion_handler_t handler);
+                                    vmnet_interface_completion_handler_t handler);
 xpc_object_t vmnet_copy_shared_interface_list(void);
 
 #ifdef __cplusplus
