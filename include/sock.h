@@ -33,6 +33,7 @@ int sock_lock(const char *path);
 int sock_bind(const char *path);
 enum sock_wait sock_wait_client(int sock, int stop_fd, void (*unbound)(void));
 void sock_remove(const char *path);
+void sock_unlock(const char *path, int lock_fd);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
  * the vm->host loop; the control queue runs signal and stats sources.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,7 +23,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <poll.h>
 
 #include <dispatch/dispatch.h>
 
@@ -51,10 +51,10 @@ struct helper {
 	dispatch_queue_t vm_queue;      /* vm->host loop */
 	dispatch_queue_t control_queue; /* signals and stats */
 	struct vmnet_if vif;
-	int sock;          /* the VM socket */
-	int lock_fd;       /* --socket: PATH.lock, held */
-	bool socket_bound; /* --socket: PATH exists and is ours */
-	bool forwarding;   /* both directions run */
+	int sock;               /* the VM socket */
+	int lock_fd;            /* --socket: PATH.lock, held */
+	bool socket_bound;      /* --socket: PATH exists and is ours */
+	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
 	struct stats stats;
 	struct fwd fwd;
 };
@@ -479,6 +479,13 @@ restrict_limits(void)
 		log_warn_errno("cannot restrict resource limits");
 }
 
+/* Runs after everything queued before it: dispatch_sync_f() on it drains a queue. */
+static void
+queue_drained(void *unused)
+{
+	(void)unused;
+}
+
 /* Exit path: stop both directions and wait until they are idle. */
 static void
 stop_forwarding(struct helper *h)
@@ -488,10 +495,8 @@ stop_forwarding(struct helper *h)
 	if (vmnet_if_set_callback(&h->vif, NULL) < 0)
 		log_warn("cannot clear the vmnet event callback");
 	/* Blocks running or queued see the stop request and return. */
-	dispatch_sync(h->host_queue, ^{
-	              });
-	dispatch_sync(h->vm_queue, ^{
-	              });
+	dispatch_sync_f(h->host_queue, NULL, queue_drained);
+	dispatch_sync_f(h->vm_queue, NULL, queue_drained);
 	h->forwarding = false;
 	report_stats(h);
 	fwd_free(&h->fwd);
@@ -519,14 +524,14 @@ stop_interface(struct helper *h)
 	return 0;
 }
 
-/* Exit path: remove what --socket created. */
+/* Exit path: remove what --socket created: the socket, then the lock. */
 static void
 remove_socket(struct helper *h)
 {
 	if (h->socket_bound)
 		sock_remove(h->opts.socket_path);
 	if (h->lock_fd >= 0)
-		close(h->lock_fd);
+		sock_unlock(h->opts.socket_path, h->lock_fd);
 }
 
 int

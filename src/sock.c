@@ -264,13 +264,20 @@ sock_wait_client(int sock, int stop_fd, void (*unbound)(void))
 	}
 }
 
-/* sock_remove() - remove the socket and its lock file; errors are moot */
+/* sock_remove() - remove the socket file; errors are moot at exit */
 void
 sock_remove(const char *path)
 {
+	unlink(path);
+}
+
+/* sock_unlock() - remove PATH.lock while still holding it, then release it */
+void
+sock_unlock(const char *path, int lock_fd)
+{
 	char lock[PATH_MAX];
 
-	unlink(path);
 	if (lock_path(path, lock) == 0)
 		unlink(lock);
+	close(lock_fd);
 }

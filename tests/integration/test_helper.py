@@ -600,6 +600,7 @@ def test_socket_mode(netns, helpers, sockdir):
     assert second.wait() == 1
     assert any("another helper serves this path" in line for line in second.stderr)
     assert os.path.exists(path)
+    assert os.path.exists(path + ".lock")
 
     c = bound_client(sockdir)
     c.connect(path)
@@ -634,6 +635,7 @@ def test_socket_stale_replaced_other_file_refused(netns, helpers, sockdir):
     assert any("cannot bind" in line for line in h.stderr)
     with open(path) as f:
         assert f.read() == "not a socket"
+    assert not os.path.exists(path + ".lock")
     assert taps(netns) == []
 
 

@@ -268,9 +268,14 @@ test_remove(void **state)
 	s = sock_bind(path);
 	sock_remove(path);
 	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(access(lock, F_OK), 0);
+	sock_unlock(path, l);
 	assert_int_equal(access(lock, F_OK), -1);
-	close(s);
+	/* Released: another helper can take the path now. */
+	l = sock_lock(path);
+	assert_true(l >= 0);
 	close(l);
+	close(s);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
