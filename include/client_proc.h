@@ -44,7 +44,8 @@ int client_proc_pipe(int fds[2]);
  * @spec:	argv and descriptors
  *
  * Every other descriptor must be close-on-exec. The child's signal mask
- * is emptied. An exec failure is reported here, not in the child.
+ * is emptied and SIGPIPE restored to its default action. An exec failure
+ * is reported here, not in the child.
  *
  * Return: the child's pid, or -1 with errno (the exec errno when the
  * program could not be executed; the child is already reaped).

@@ -92,6 +92,8 @@ child_exec(const struct client_proc_spec *spec, int report)
 	sigset_t none;
 	int err;
 
+	/* The client ignores SIGPIPE; ignored signals survive exec. */
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (spec->new_group && setpgid(0, 0) < 0)

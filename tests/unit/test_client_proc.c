@@ -143,6 +143,25 @@ test_extra_fd_already_in_place(void **state)
 	close(sv[1]);
 }
 
+/* SIGPIPE ignored (as in the client) or blocked here is not inherited. */
+static void
+test_child_signals_are_default(void **state)
+{
+	sigset_t block;
+	char out[256];
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	run_script("grep -E '^Sig(Ign|Blk)' /proc/$$/status", -1, out, sizeof(out));
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	/* dash ignores nothing and blocks nothing when not interactive. */
+	assert_string_equal(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
+
 static void
 test_exec_failures(void **state)
 {
@@ -180,6 +199,7 @@ main(void)
 	    cmocka_unit_test(test_exit_code),
 	    cmocka_unit_test(test_child_sees_only_its_fds),
 	    cmocka_unit_test(test_extra_fd_already_in_place),
+	    cmocka_unit_test(test_child_signals_are_default),
 	    cmocka_unit_test(test_exec_failures),
 	};
 
