@@ -628,6 +628,42 @@ test_timer_source_repeats_and_cancel_stops(void **state)
 }
 
 static void
+test_timer_fires_coalesce_while_queue_busy(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.timer.busy", NULL);
+	dispatch_semaphore_t gate = dispatch_semaphore_create(0);
+	dispatch_semaphore_t first = dispatch_semaphore_create(0);
+	__block uintptr_t first_data = 0;
+	dispatch_source_t ds;
+
+	(void)state;
+	ds = dispatch_source_create(DISPATCH_SOURCE_TYPE_TIMER, 0, 0, q);
+	dispatch_source_set_event_handler(ds, ^(void) {
+	  if (first_data == 0) {
+		  first_data = dispatch_source_get_data(ds);
+		  dispatch_semaphore_signal(first);
+	  }
+	});
+	/* The queue is busy while the timer fires every millisecond. */
+	dispatch_async(q, ^(void) {
+	  dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
+	});
+	dispatch_source_set_timer(ds, DISPATCH_TIME_NOW, NSEC_PER_MSEC, 0);
+	dispatch_resume(ds);
+	usleep(100000);
+	dispatch_semaphore_signal(gate);
+	assert_int_equal(wait_for(first, LONG_WAIT), 0);
+	/* One handler run reports every fire it missed. */
+	assert_true(first_data >= 2);
+	dispatch_source_cancel(ds);
+	dispatch_release(ds);
+	dispatch_sync_f(q, NULL, nop);
+	dispatch_release(q);
+	dispatch_release(gate);
+	dispatch_release(first);
+}
+
+static void
 test_timer_source_inactive_until_activated(void **state)
 {
 	dispatch_queue_t q = dispatch_queue_create("test.timer.once", NULL);
@@ -726,6 +762,7 @@ main(void)
 	    cmocka_unit_test(test_signal_source_suspend),
 	    cmocka_unit_test(test_invalid_sources),
 	    cmocka_unit_test(test_timer_source_repeats_and_cancel_stops),
+	    cmocka_unit_test(test_timer_fires_coalesce_while_queue_busy),
 	    cmocka_unit_test(test_timer_source_inactive_until_activated),
 	    cmocka_unit_test(test_cancel_inactive_source),
 	    cmocka_unit_test(test_source_keeps_queue_alive),
