@@ -321,6 +321,19 @@ def test_dhcp_lease(fd_helper):
     first = info["vmnet_start_address"].rsplit(".", 1)[0]
     assert offered.startswith(first + ".")
     assert offered != info["vmnet_start_address"]
+    server = dict(o for o in offer[s.DHCP].options if isinstance(o, tuple))["server_id"]
+    vm.send(
+        s.Ether(src=vm.mac, dst="ff:ff:ff:ff:ff:ff")
+        / s.IP(src="0.0.0.0", dst="255.255.255.255")
+        / s.UDP(sport=68, dport=67)
+        / s.BOOTP(chaddr=mac, xid=xid, flags=0x8000)
+        / s.DHCP(options=[("message-type", "request"), ("requested_addr", offered),
+                          ("server_id", server), "end"])
+    )
+    ack = vm.recv(lambda f: s.BOOTP in f and f[s.BOOTP].xid == xid
+                  and ("message-type", 5) in f[s.DHCP].options)
+    assert ack is not None
+    assert ack[s.BOOTP].yiaddr == offered
     assert h.stop() == 0
 
 
