@@ -11,11 +11,14 @@ User, rules and files are removed in finally blocks.
 
 import json
 import os
+import pty
 import pwd
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -127,6 +130,42 @@ def run_as(user, tmpdir, argv):
                               stdin=subprocess.DEVNULL)
 
 
+def run_on_terminal(user, tmpdir, argv, password=None):
+    """Like run_as(), but with a pseudo-terminal as the controlling
+    terminal and stdin, stdout and stderr (sudo may prompt there). Answers
+    sudo's password prompts with password. Return: (status, output)."""
+    with Namespace("vmnet-sudo") as ns:
+        cmd = ns.cmd(["runuser", "-u", user, "--", "env", "TMPDIR=" + tmpdir] + argv)
+        pid, fd = pty.fork()
+        if pid == 0:
+            try:
+                os.execvp(cmd[0], cmd)
+            finally:
+                os._exit(127)
+        output = b""
+        prompts = 0
+        deadline = time.monotonic() + WAIT
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [], 1)
+                if not ready:
+                    continue
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:  # EIO: the terminal's last user is gone
+                    break
+                if not data:
+                    break
+                output += data
+                if password is not None and output.count(b"password for") > prompts:
+                    prompts += 1
+                    os.write(fd, password.encode() + b"\n")
+        finally:
+            os.close(fd)
+            _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status), output.decode(errors="replace"), prompts
+
+
 def client(prefix, *args):
     return [os.path.join(prefix["bin"], "vmnet-client")] + RANGE + list(args) + [
         "--", sys.executable, PING, "ping"]
@@ -166,3 +205,42 @@ def test_sudo_refusing(user, prefix, tmpdir_of):
     assert "sudo refused to run" in cp.stderr
     assert "PING-OK" not in cp.stdout
     assert os.listdir(tmpdir_of) == []
+
+
+def test_sudo_from_a_terminal(user, prefix, rules, tmpdir_of):
+    """stdin is a terminal: the probes may prompt (here they need not)."""
+    rules(prefix["rule"])
+    rules(prefix["closefrom"])
+    status, out, prompts = run_on_terminal(user, tmpdir_of, client(prefix))
+    assert status == 0, out
+    assert "PING-OK" in out
+    assert "socket passed as fd 3" in out
+    assert prompts == 0
+
+
+def test_sudo_asks_for_a_password_on_a_terminal(user, prefix, rules, tmpdir_of, tmp_path):
+    """A rule that wants the user's password: sudo prompts once, in the
+    probe, and the helper itself starts with the cached credentials."""
+    password = "pw-" + uuid.uuid4().hex
+    subprocess.run(["chpasswd"], input="%s:%s" % (user, password), text=True, check=True)
+    try:
+        with open(prefix["rule"]) as f:
+            text = f.read()
+        assert "NOPASSWD: " in text
+        strict = tmp_path / "rule"
+        strict.write_text(text.replace("NOPASSWD: ", ""))
+        rules(str(strict))
+        status, out, prompts = run_on_terminal(user, tmpdir_of, client(prefix), password)
+        assert status == 0, out
+        assert "PING-OK" in out
+        assert prompts == 1, out
+        # Without closefrom_override: the socket mode, after the prompt.
+        assert "--socket mode" in out
+        # Without a terminal the same rule fails: no prompt, a clear error.
+        subprocess.run(["runuser", "-u", user, "--", "sudo", "-K"], capture_output=True)
+        cp = run_as(user, tmpdir_of, client(prefix))
+        assert cp.returncode == 125
+        assert "sudo refused to run" in cp.stderr
+        assert "password" in cp.stderr
+    finally:
+        subprocess.run(["passwd", "-d", user], capture_output=True)
