@@ -163,7 +163,7 @@ macos_cjson_src() {
 	need brew
 	brew fetch --build-from-source cjson >/dev/null || die "brew fetch cjson failed"
 	tarball=$(brew --cache --build-from-source cjson)
-	CJSON_SRC=$REL/cjson-src
+	CJSON_SRC=$WORK/cjson-src
 	rm -rf "$CJSON_SRC"
 	mkdir -p "$CJSON_SRC"
 	tar -xzf "$tarball" -C "$CJSON_SRC" --strip-components=1 ||
@@ -178,7 +178,7 @@ release_macos() {
 	ZERO_AR_DATE=1
 	export ZERO_AR_DATE
 	for arch in $ARCHS; do
-		out=$REL/$arch
+		out=$WORK/$arch
 		rm -rf "$out"
 		mkdir -p "$out/cjson/include/cjson"
 		cp "$CJSON_SRC/cJSON.h" "$out/cjson/include/cjson/"
@@ -192,11 +192,11 @@ release_macos() {
 			VERSION="$VERSION" COMMIT="$COMMIT" programs ||
 			die "make for $arch failed"
 	done
-	uni=$REL/universal
+	uni=$WORK/universal
 	rm -rf "$uni"
 	mkdir -p "$uni"
 	for prog in vmnet-helper vmnet-client; do
-		lipo -create -output "$uni/$prog" "$REL/arm64/$prog" "$REL/x86_64/$prog"
+		lipo -create -output "$uni/$prog" "$WORK/arm64/$prog" "$WORK/x86_64/$prog"
 		lipo "$uni/$prog" -verify_arch arm64 x86_64 ||
 			die "$uni/$prog is not arm64 + x86_64"
 	done
@@ -206,8 +206,8 @@ release_macos() {
 	codesign --display --entitlements - "$uni/vmnet-helper" 2>/dev/null |
 		grep -q com.apple.security.virtualization ||
 		die "vmnet-helper lacks the virtualization entitlement"
-	stage "$REL/stage" "$uni" "$CJSON_SRC/LICENSE"
-	archive "$REL/stage" "$REL/$NAME.tar.gz"
+	stage "$WORK/stage" "$uni" "$CJSON_SRC/LICENSE"
+	archive "$WORK/stage" "$REL/$NAME.tar.gz"
 	checksums "$REL"
 	info "built $REL/$NAME.tar.gz (universal arm64 + x86_64, vmnet-helper signed ad hoc with com.apple.security.virtualization)"
 	cat "$REL/SHA256SUMS"
@@ -223,22 +223,22 @@ release_cross() {
 	done
 	for run in 1 2; do
 		info "cross build $run of 2 (log: $REL/run$run.log)"
-		MACOS_OUT=$REL/run$run scripts/macos-cross.sh >"$REL/run$run.log" 2>&1 || {
+		MACOS_OUT=$WORK/run$run scripts/macos-cross.sh >"$REL/run$run.log" 2>&1 || {
 			cat "$REL/run$run.log" >&2
 			die "cross build $run failed"
 		}
 		for arch in $ARCHS; do
-			stage "$REL/run$run/stage-$arch" "$REL/run$run/$arch" \
+			stage "$WORK/run$run/stage-$arch" "$WORK/run$run/$arch" \
 				"$CJSON_DIR/src/LICENSE"
-			archive "$REL/run$run/stage-$arch" "$REL/run$run/$NAME-macos-$arch.tar.gz"
+			archive "$WORK/run$run/stage-$arch" "$WORK/run$run/$NAME-macos-$arch.tar.gz"
 		done
-		checksums "$REL/run$run"
+		checksums "$WORK/run$run"
 	done
-	cmp -s "$REL/run1/SHA256SUMS" "$REL/run2/SHA256SUMS" || {
-		diff "$REL/run1/SHA256SUMS" "$REL/run2/SHA256SUMS" >&2
+	cmp -s "$WORK/run1/SHA256SUMS" "$WORK/run2/SHA256SUMS" || {
+		diff "$WORK/run1/SHA256SUMS" "$WORK/run2/SHA256SUMS" >&2
 		die "two builds of the same tree gave different archives"
 	}
-	cp "$REL"/run1/*.tar.gz "$REL"/run1/SHA256SUMS "$REL/"
+	cp "$WORK"/run1/*.tar.gz "$WORK"/run1/SHA256SUMS "$REL/"
 	info "two builds gave identical archives:"
 	cat "$REL/SHA256SUMS"
 	info "NOTE: built on $(uname -s) with zig: one archive per architecture, no lipo (not universal) and no codesign (no virtualization entitlement); for checking, not for distribution. Run make release on a Mac for the real archive."
@@ -246,10 +246,15 @@ release_cross() {
 
 git diff --quiet HEAD -- || info "WARNING: uncommitted changes are not part of the release"
 rm -rf "$REL"
-mkdir -p "$REL/src"
-git archive --format=tar HEAD | (cd "$REL/src" && tar -xf -) ||
+mkdir -p "$REL"
+# Scratch space (export, objects, staging) lives outside the build
+# directory, and goes away on exit.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmnet-helper-release.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+mkdir "$WORK/src"
+git archive --format=tar HEAD | (cd "$WORK/src" && tar -xf -) ||
 	die "cannot export $COMMIT"
-cd "$REL/src"
+cd "$WORK/src"
 info "building $NAME from commit $COMMIT"
 case $(uname -s) in
 Darwin) release_macos ;;

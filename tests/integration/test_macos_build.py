@@ -16,6 +16,7 @@ cJSON source are reused from build/ (fetched there on first use).
 
 import hashlib
 import os
+import re
 import struct
 import subprocess
 import tarfile
@@ -153,7 +154,9 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
     # release.sh builds twice and fails if the archives differ.
     result = run_make("release", {"RELEASE_OUT": str(out), "ZIG_CACHE": zig_cache})
     assert result.returncode == 0, result.stdout + result.stderr
-    epoch = int(subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%ct"],
+    # The commit release.sh exported (HEAD may move while the test runs).
+    commit = re.search(r"from commit ([0-9a-f]{40})", result.stdout).group(1)
+    epoch = int(subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%ct", commit],
                                capture_output=True, text=True, check=True).stdout)
 
     sums = {}
