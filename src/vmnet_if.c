@@ -116,7 +116,8 @@ deadline(int64_t seconds)
  * @status:	vmnet's status when it answered
  *
  * Return: 0, or -1 with errno ETIMEDOUT (no answer within
- * VMNET_IF_START_TIMEOUT_SEC) or EIO (vmnet failed: see *status)
+ * VMNET_IF_START_TIMEOUT_SEC; vif->iface is kept, so that the caller can
+ * still try to stop it) or EIO (vmnet failed: see *status)
  */
 int
 vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue,
@@ -147,6 +148,7 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue,
 	if (result != VMNET_SUCCESS || !vif->iface || !param) {
 		if (param)
 			xpc_release(param);
+		vif->iface = NULL; /* nothing started, nothing to stop */
 		errno = EIO;
 		return -1;
 	}

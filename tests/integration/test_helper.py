@@ -518,6 +518,23 @@ def test_allow_root(netns, helpers):
         assert h.stop() == 0
 
 
+def test_vmnet_failure_is_readable(netns):
+    """Without privileges vmnet fails to start: one readable error, exit 1."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with a, b:
+        result = subprocess.run(
+            netns.cmd(["setpriv", f"--reuid={USER}", f"--regid={USER}", "--clear-groups",
+                       HELPER, "--fd", b.fileno()]),
+            pass_fds=(b.fileno(),), capture_output=True, text=True, timeout=WAIT * 3,
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1
+    assert "cannot start the vmnet interface: general failure (not root?) (VMNET_FAILURE, 1001)" in errors[0]
+    assert taps(netns) == []
+
+
 # --- signals, shutdown and stats -------------------------------------------------
 
 
