@@ -143,7 +143,20 @@ test_extra_fd_already_in_place(void **state)
 	close(sv[1]);
 }
 
-/* SIGPIPE ignored (as in the client) or blocked here is not inherited. */
+/* Bit of @sig in the /proc status mask line starting with @name. */
+static bool
+mask_has(const char *status, const char *name, int sig)
+{
+	const char *line = strstr(status, name);
+	unsigned long long mask;
+
+	assert_non_null(line);
+	assert_int_equal(sscanf(line + strlen(name), " %llx", &mask), 1);
+	return mask & (1ULL << (sig - 1));
+}
+
+/* SIGPIPE ignored (as in the client) or a signal blocked here is not
+ * inherited. Other bits depend on who runs the test: not checked. */
 static void
 test_child_signals_are_default(void **state)
 {
@@ -158,8 +171,8 @@ test_child_signals_are_default(void **state)
 	run_script("grep -E '^Sig(Ign|Blk)' /proc/$$/status", -1, out, sizeof(out));
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
-	/* dash ignores nothing and blocks nothing when not interactive. */
-	assert_string_equal(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+	assert_false(mask_has(out, "SigIgn:", SIGPIPE));
+	assert_false(mask_has(out, "SigBlk:", SIGTERM));
 }
 
 static void
