@@ -341,6 +341,19 @@ def test_install_from_release_archive(work):
     assert cp.stdout.splitlines()[-1].endswith(": unchanged")
 
 
+def test_install_from_unpacked_release(work):
+    # The release archive carries install.sh at its top: run it from there.
+    archive = make_archive(work["src"], work["root"])
+    with tarfile.open(archive) as tar:
+        tar.extractall(work["root"])
+    top = os.path.join(work["root"], "vmnet-helper-9.8.7")
+    shutil.copy2(os.path.join(REPO, "install.sh"), top)
+    shutil.rmtree(os.path.join(work["src"], "build"))
+    run_install(top, "--prefix", work["prefix"], "--no-sudoers")
+    for rel in LAYOUT:
+        assert read(os.path.join(work["prefix"], rel)) == read(os.path.join(top, rel)), rel
+
+
 def test_licences_and_readme_are_installed_when_present(work):
     shutil.copy(os.path.join(REPO, "LICENSE"), work["src"])
     install(work, "--no-sudoers")
