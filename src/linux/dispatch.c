@@ -36,14 +36,19 @@
  * (coalescing), and dispatch_source_get_data() returns the count taken by the
  * running handler.
  *
- * Deviations from libdispatch: queues are serial only (no global concurrent
- * queues, no main queue); timer leeway is ignored and an interval of 0 is
- * treated as one shot; releasing an inactive or suspended object frees it
- * instead of trapping; allocation or thread creation failures abort (the API
- * has no way to report them); a signal disposition set by the application
- * after a signal source was activated replaces our handler and stops the
- * source; a program exec'd while a signal source is active starts with the
- * default action for that signal, not with the application's SIG_IGN.
+ * Deviations from libdispatch:
+ * - queues are serial only: no global concurrent queues and no main queue,
+ *   so a source needs a queue (NULL fails);
+ * - timer leeway is ignored and an interval of 0 is treated as one shot;
+ * - releasing an inactive or suspended object frees it instead of trapping;
+ * - allocation or thread creation failures abort (the API cannot report
+ *   them);
+ * - a signal disposition the application sets after a signal source was
+ *   activated replaces our handler and stops the source;
+ * - a program exec'd while a signal source is active starts with the default
+ *   action for that signal, not with the application's SIG_IGN.
+ * A semaphore wait that times out returns KERN_OPERATION_TIMED_OUT (49), as
+ * on macOS.
  */
 #include <errno.h>
 #include <fcntl.h>
