@@ -536,6 +536,102 @@ out:
 	return rc;
 }
 
+/* Inodes of the network namespaces of all processes. Return: count, or -1. */
+static ssize_t
+net_live_namespaces(ino_t **inos)
+{
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	char path[64];
+	struct stat st;
+	DIR *d = opendir("/proc");
+
+	*inos = NULL;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/ns/net", e->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		if (n == cap) {
+			ino_t *more = realloc(*inos, (cap = cap ? 2 * cap : 256) * sizeof(**inos));
+
+			if (!more) {
+				closedir(d);
+				free(*inos);
+				*inos = NULL;
+				errno = ENOMEM;
+				return -1;
+			}
+			*inos = more;
+		}
+		(*inos)[n++] = st.st_ino;
+	}
+	closedir(d);
+	return (ssize_t)n;
+}
+
+/*
+ * Remove the state directories of network namespaces no process is in any
+ * more (deleted with their networks still up). A namespace with a network
+ * has its dnsmasq inside, so a namespace without processes has no network
+ * state worth keeping. The directory's own lock, taken without waiting,
+ * keeps us from racing a new namespace that reuses the inode.
+ */
+static void
+net_collect_dead(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	ino_t *live;
+	ssize_t nlive, i;
+	DIR *root;
+
+	nlive = net_live_namespaces(&live);
+	if (nlive < 0)
+		return;
+	root = opendir(NET_STATE_ROOT);
+	while (root && (e = readdir(root))) {
+		char *end;
+		unsigned long long ino = strtoull(e->d_name, &end, 10);
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end)
+			continue;
+		for (i = 0; i < nlive && live[i] != (ino_t)ino; i++)
+			;
+		if (i < nlive)
+			continue;
+		snprintf(dir, sizeof(dir), NET_STATE_ROOT "/%llu", ino);
+		snprintf(path, sizeof(path), "%s/lock", dir);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			DIR *d = opendir(dir);
+			struct dirent *n;
+
+			while (d && (n = readdir(d))) {
+				if (strncmp(n->d_name, NET_PREFIX, 3) != 0)
+					continue;
+				snprintf(path, sizeof(path), "%s/%.16s", dir, n->d_name);
+				net_remove_dir(path);
+			}
+			if (d)
+				closedir(d);
+			snprintf(path, sizeof(path), "%s/lock", dir);
+			unlink(path);
+			rmdir(dir);
+		}
+		close(fd);
+	}
+	if (root)
+		closedir(root);
+	free(live);
+}
+
 int
 vmnet_net_release(void)
 {
@@ -547,6 +643,7 @@ vmnet_net_release(void)
 		net_remove_if_empty(&ctx);
 	}
 	net_unlock(&ctx);
+	net_collect_dead();
 	return rc;
 }
 

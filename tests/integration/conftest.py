@@ -155,6 +155,10 @@ def guest():
         return g
 
     yield start
+    # Stop gracefully so the network goes with the last interface; kill
+    # what does not stop (the namespace's removal then takes the rest).
     for g in started:
-        if g.proc.poll() is None:
+        try:
+            g.stop()
+        except Exception:
             g.kill()
