@@ -149,3 +149,17 @@ def test_same_network_with_other_range_conflicts(netns, guest):
     assert rc == 0 and out[0]["vmnet_end_address"] == "192.168.70.100"
     g.stop()
     assert_nothing_left(netns)
+
+
+def test_state_of_deleted_namespace_is_collected(make_netns, guest):
+    gone = make_netns("vmnet-gone")
+    g = guest(gone, "--mode", "shared")
+    assert g.started
+    path = state_dir(gone)
+    kill9(g)
+    gone.destroy()  # kills dnsmasq; the bridge goes with the namespace
+    assert os.path.isdir(path)
+    other = make_netns("vmnet-other")
+    rc, out = probe_run(other, "--mode", "host", "start")
+    assert rc == 0, out
+    assert not os.path.exists(path)
