@@ -203,8 +203,9 @@ client_sup_stop(struct client_sup *s, struct client_child *c)
 		long long left = deadline - now_ms();
 
 		if (!killed && left <= 0) {
-			log_warn("pid %d still running %u s after SIGTERM, sending SIGKILL",
-			         (int)c->pid, s->grace_ms / 1000);
+			log_warn("%s (pid %d) still running %u s after SIGTERM, sending SIGKILL",
+			         c == &s->helper ? "vmnet-helper" : "the command", (int)c->pid,
+			         s->grace_ms / 1000);
 			kill_child(c, SIGKILL);
 			killed = true;
 		}
