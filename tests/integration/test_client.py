@@ -13,6 +13,8 @@ VMNET_BUILD selects the build directory (default: build/).
 
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -312,6 +314,46 @@ def test_signal_forwarded_to_command(ns, sig):
     # The helper was stopped after the command, and stopped cleanly.
     assert wait_gone(helper[0])
     assert "stopped vmnet interface" in err
+
+
+def test_ctrl_c_on_terminal(ns):
+    """Ctrl-C reaches the client and the command (the terminal's
+    foreground group), not the helper (its own group): the command ends
+    first, then the client stops the helper with SIGTERM."""
+    script = "trap 'echo got-int; exit 5' INT; echo ready; while :; do sleep 0.1; done"
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            argv = client_argv(ns, RANGE, ["sh", "-c", script])
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)
+    output = b""
+    sent = False
+    deadline = time.monotonic() + WAIT
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([fd], [], [], 1)[0]:
+                continue
+            try:
+                data = os.read(fd, 4096)
+            except OSError:  # EIO: everyone closed the terminal
+                break
+            if not data:
+                break
+            output += data
+            if not sent and b"ready" in output:
+                os.write(fd, b"\x03")
+                sent = True
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert sent, text
+    assert os.waitstatus_to_exitcode(status) == 5, text
+    assert "got-int" in text
+    assert "stopping: received SIGTERM" in text
+    assert "stopped vmnet interface" in text
 
 
 # --- the VM stand-in ----------------------------------------------------------
