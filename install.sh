@@ -435,6 +435,21 @@ same_mode() {
 	return 1
 }
 
+# Count a change and make it, or in a dry run only say what it would be.
+change() { # verb past-tense destination command...
+	c_verb=$1
+	c_done=$2
+	c_dest=$3
+	shift 3
+	changes=$((changes + 1))
+	if [ "$dry_run" = yes ]; then
+		say "would $c_verb $c_dest"
+	else
+		"$@"
+		say "$c_done $c_dest"
+	fi
+}
+
 # The content goes into a new temporary file beside the destination (cat,
 # not cp: no extended attributes or ACLs are carried over), which then gets
 # its owner and mode and replaces the destination in one rename.
@@ -454,26 +469,19 @@ install_file() { # src dest mode modestring
 	if [ -f "$2" ] && [ ! -L "$2" ] && cmp -s "$1" "$2" &&
 		same_mode "$4" "$2"; then
 		say "unchanged $2"
-	elif [ "$dry_run" = yes ]; then
-		say "would install $2"
-		changes=$((changes + 1))
 	else
-		put_file "$1" "$2" "$3"
-		say "installed $2"
-		changes=$((changes + 1))
+		change install installed "$2" put_file "$1" "$2" "$3"
 	fi
 }
 
+root_dir() {
+	mkdir -m 0755 "$1"
+	chown 0:0 "$1"
+}
+
 make_dir() {
-	if [ "$dry_run" = yes ]; then
-		say "would create $1"
-	else
-		mkdir -m 0755 "$1"
-		chown 0:0 "$1"
-		say "created $1"
-	fi
+	change create created "$1" root_dir "$1"
 	created_dirs="$created_dirs${nl}dir $1"
-	changes=$((changes + 1))
 }
 
 # Create what is missing of the prefix, its parents (/opt on a fresh Mac)
@@ -602,13 +610,8 @@ install_sudoers() { # rendered dest
 	new_manifest="$new_manifest${nl}file $(cksum <"$1") $2"
 	if sudoers_unchanged "$1" "$2"; then
 		say "unchanged $2"
-	elif [ "$dry_run" = yes ]; then
-		say "would install $2"
-		changes=$((changes + 1))
 	else
-		mv -f "$1" "$2"
-		say "installed $2"
-		changes=$((changes + 1))
+		change install installed "$2" mv -f "$1" "$2"
 	fi
 }
 
@@ -645,16 +648,9 @@ EOF
 
 manifest_text="# vmnet-helper install manifest: what '$prog --uninstall' removes$kept_lines$created_dirs$new_manifest"
 printf '%s\n' "$manifest_text" >"$scratch/MANIFEST"
-if [ -f "$manifest" ] && cmp -s "$scratch/MANIFEST" "$manifest" &&
-	same_mode -rw-r--r-- "$manifest"; then
-	:
-elif [ "$dry_run" = yes ]; then
-	say "would write $manifest"
-	changes=$((changes + 1))
-else
-	put_file "$scratch/MANIFEST" "$manifest" 0644
-	say "wrote $manifest"
-	changes=$((changes + 1))
+if ! { [ -f "$manifest" ] && cmp -s "$scratch/MANIFEST" "$manifest" &&
+	same_mode -rw-r--r-- "$manifest"; }; then
+	change write wrote "$manifest" put_file "$scratch/MANIFEST" "$manifest" 0644
 fi
 
 if [ "$changes" -eq 0 ]; then
