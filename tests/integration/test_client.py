@@ -31,6 +31,7 @@ CLIENT = os.path.join(BUILD, "vmnet-client")
 HELPER = os.path.join(BUILD, "vmnet-helper")
 GUEST_NIC = os.path.join(BUILD, "tools", "guest-nic")
 SELF = os.path.abspath(__file__)
+UDHCPC_SCRIPT = os.path.join(REPO, "scripts", "guest", "udhcpc.script")
 
 # The helper drops root to these ids (it refuses to forward as root).
 DROP_ENV = {"SUDO_UID": "65534", "SUDO_GID": "65534"}
@@ -141,7 +142,13 @@ def test_guest_nic_in_vm_namespace(ns):
             assert read_line(proc.stdout) == "ready"
             link = vm.run(["ip", "-o", "link", "show", "eth0"]).stdout
             assert info["vmnet_mac_address"] in link
-            vm.run(["ip", "addr", "add", "192.168.87.50/24", "dev", "eth0"])
+            # A DHCP lease from the helper's network, applied by the test
+            # guest's udhcpc script.
+            cp = vm.run(["busybox", "udhcpc", "-i", "eth0", "-f", "-q", "-n", "-t", "5", "-T", "2",
+                         "-s", UDHCPC_SCRIPT], check=False)
+            assert cp.returncode == 0, cp.stdout + cp.stderr
+            assert "GUEST-LEASE 192.168.87." in cp.stdout
+            assert "router %s" % GATEWAY in cp.stdout
             cp = vm.run(["busybox", "ping", "-c", "3", "-W", "5", GATEWAY], check=False)
             assert cp.returncode == 0, cp.stdout + cp.stderr
         finally:
