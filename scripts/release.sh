@@ -43,6 +43,8 @@ COMMIT=$(git rev-parse HEAD)
 SOURCE_DATE_EPOCH=$(git log -1 --format=%ct HEAD)
 NAME=vmnet-helper-${VERSION#v}
 ARCHS="arm64 x86_64"
+# For cJSON; the same as the Makefile's deployment target (docs/macos.md).
+MACOS_MIN=13.0
 
 absolute() {
 	case $1 in
@@ -182,7 +184,7 @@ release_macos() {
 		rm -rf "$out"
 		mkdir -p "$out/cjson/include/cjson"
 		cp "$CJSON_SRC/cJSON.h" "$out/cjson/include/cjson/"
-		clang -arch "$arch" -mmacosx-version-min=13.0 -O2 -c \
+		clang -arch "$arch" -mmacosx-version-min="$MACOS_MIN" -O2 -c \
 			-o "$out/cjson/cJSON.o" "$CJSON_SRC/cJSON.c"
 		ar rcs "$out/cjson/libcjson.a" "$out/cjson/cJSON.o"
 		# -Wl,-S: no debug map (build paths) in the shipped binaries.
