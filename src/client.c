@@ -83,8 +83,16 @@ find_helper(struct run *r)
 {
 	char self[PATH_MAX];
 
-	if (r->opts.helper != NULL) {
+	if (r->opts.helper != NULL && r->opts.helper[0] == '/') {
 		snprintf(r->helper_path, sizeof(r->helper_path), "%s", r->opts.helper);
+	} else if (r->opts.helper != NULL) {
+		/* sudo matches rules against absolute paths: make it one, but
+		 * keep symlinks, which a rule may name. */
+		if (getcwd(self, sizeof(self)) == NULL) {
+			log_error_errno("cannot resolve --helper %s", r->opts.helper);
+			return -1;
+		}
+		snprintf(r->helper_path, sizeof(r->helper_path), "%s/%s", self, r->opts.helper);
 	} else {
 		if (client_os_self_path(self, sizeof(self)) < 0) {
 			log_error_errno("cannot find vmnet-client's own path");
