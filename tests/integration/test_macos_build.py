@@ -83,7 +83,10 @@ def check_executable(data, arch, prog):
 
 
 def run_make(target, env_extra):
-    env = dict(os.environ, **env_extra)
+    # A fresh make, not a child of the make that may be running the tests.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env.update(env_extra)
     return subprocess.run(["make", "-s", "-C", ROOT, target], env=env,
                           capture_output=True, text=True)
 
