@@ -64,6 +64,7 @@ dhcp_start(const char *dir, const char *bridge, struct in_addr first, struct in_
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
 	struct dhcp_args s;
+	sigset_t empty;
 	int status;
 	pid_t pid;
 
@@ -89,11 +90,10 @@ dhcp_start(const char *dir, const char *bridge, struct in_addr first, struct in_
 	    s.pid_file,
 	    s.lease_file,
 	    s.log_file,
+	    /* Shared mode forwards DNS as vmnet's proxy does; host mode has none. */
 	    dns ? "--domain-needed" : "--port=0",
 	    NULL,
 	};
-
-	sigset_t empty;
 
 	sigemptyset(&empty);
 	pid = fork();
