@@ -71,6 +71,16 @@ def probe_run(ns, *args, user=None):
     return result.returncode, lines
 
 
+def state_dir(ns):
+    """The vmnet emulation's state directory for namespace ns."""
+    return f"/run/vmnet-linux/{os.stat('/run/netns/' + ns.name).st_ino}"
+
+
+def our_bridges(ns):
+    """Names of the emulation's bridges in ns."""
+    return sorted(name for name in ns.links() if name.startswith("vmn"))
+
+
 class Guest:
     """A running `vmnet-probe serve`: a VM NIC on a vmnet interface.
 

@@ -6,11 +6,7 @@ import os
 import signal
 import subprocess
 
-from conftest import PROBE, VMNET_SUCCESS, Guest, probe_run
-
-
-def our_bridges(ns):
-    return sorted(name for name in ns.links() if name.startswith("vmn"))
+from conftest import PROBE, VMNET_SUCCESS, Guest, our_bridges, probe_run, state_dir
 
 
 def ports(ns, bridge):
@@ -31,10 +27,6 @@ def dnsmasq_count(ns):
         except FileNotFoundError:
             pass
     return count
-
-
-def state_dir(ns):
-    return f"/run/vmnet-linux/{os.stat('/run/netns/' + ns.name).st_ino}"
 
 
 def assert_nothing_left(ns):

@@ -6,6 +6,7 @@ scapy builds and parses them. Every test runs in its own namespaces.
 """
 
 import json
+import os
 
 from scapy.all import ARP, BOOTP, DHCP, ICMP, IP, UDP, Ether
 from scapy.layers.inet6 import (
@@ -17,7 +18,7 @@ from scapy.layers.inet6 import (
     IPv6,
 )
 
-from conftest import PROBE, VMNET_SUCCESS
+from conftest import PROBE, VMNET_SUCCESS, our_bridges, state_dir
 
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 
@@ -141,6 +142,10 @@ def test_dhcp_lease_in_range(netns, guest):
     options = dict(o for o in ack[DHCP].options if isinstance(o, tuple) and len(o) == 2)
     assert options["router"] == g.param["vmnet_start_address"]
     assert options["subnet_mask"] == g.param["vmnet_subnet_mask"]
+    # dnsmasq keeps its lease file in the network's state directory.
+    (bridge,) = our_bridges(netns)
+    with open(os.path.join(state_dir(netns), bridge, "dnsmasq.leases")) as f:
+        assert f"{mac} {ip} " in f.read()
 
 
 def test_shared_nat_to_outside(netns, make_netns, guest):
