@@ -20,8 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Highest fd closed at start when the soft limit is larger (or infinite). */
-#define ISOLATE_FD_SCAN_MAX 65536
+/*
+ * Fds scanned when the soft limit is larger or infinite: a million close()
+ * calls on closed fds take well under a second, and no system hands out
+ * that many by default.
+ */
+#define ISOLATE_FD_SCAN_MAX (1 << 20)
 
 /*
  * Descriptors allowed above the highest one open when forwarding starts:
