@@ -171,8 +171,9 @@ def test_not_root_fails(netns):
     assert not [name for name in netns.links() if name.startswith("vm")]
 
 
-def test_read_write_errors(netns):
-    rc, out = probe_run(netns, "--mode", "shared", "errors")
+@pytest.mark.parametrize("extra", [[], ["--tso"]], ids=["plain", "tso"])
+def test_read_write_errors(netns, extra):
+    rc, out = probe_run(netns, "--mode", "shared", *extra, "errors")
     assert rc == 0, out
     r = out[1]
     assert r["read_small_size"] == {"status": VMNET_INVALID_ARGUMENT, "count": 0}
