@@ -8,7 +8,7 @@ set -eu
 packages="build-essential clang libblocksruntime-dev libcjson-dev libcmocka-dev
 	libnftables-dev nftables dnsmasq-base iproute2 kmod procps psmisc
 	python3 python3-pytest python3-scapy iperf3
-	clang-format cppcheck shellcheck mandoc groff-base sudo git npm
+	clang-format cppcheck shellcheck mandoc groff-base sudo git
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 	file dpkg-dev"
 
@@ -16,6 +16,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "setup-deps: must run as root (sudo $0)" >&2
 	exit 1
 fi
+
+# zig for the macOS cross build comes from the npm registry: use the
+# machine's npm when there is one (Debian's conflicts with other Node.js).
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
 
 missing=
 for p in $packages; do
