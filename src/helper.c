@@ -211,7 +211,7 @@ start_interface(struct helper *h)
 		log_error("cannot build the interface description");
 		return -1;
 	}
-	rc = vmnet_if_start(&h->vif, desc, h->host_queue, &status);
+	rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC, &status);
 	xpc_release(desc);
 	if (rc < 0 && errno == ETIMEDOUT) {
 		log_error("vmnet did not start the interface within %d seconds",
@@ -510,7 +510,7 @@ stop_interface(struct helper *h)
 
 	if (!h->vif.iface)
 		return 0;
-	if (vmnet_if_stop(&h->vif, &status) < 0) {
+	if (vmnet_if_stop(&h->vif, VMNET_IF_STOP_TIMEOUT_SEC, &status) < 0) {
 		if (errno == ETIMEDOUT)
 			log_error("vmnet did not stop the interface within %d seconds",
 			          VMNET_IF_STOP_TIMEOUT_SEC);

@@ -113,14 +113,15 @@ deadline(int64_t seconds)
 /*
  * vmnet_if_start() - start the interface and wait for vmnet's answer
  * @queue:	serial queue for the completion and, later, packet events
+ * @timeout_sec: longest wait (VMNET_IF_START_TIMEOUT_SEC)
  * @status:	vmnet's status when it answered
  *
- * Return: 0, or -1 with errno ETIMEDOUT (no answer within
- * VMNET_IF_START_TIMEOUT_SEC; vif->iface is kept, so that the caller can
- * still try to stop it) or EIO (vmnet failed: see *status)
+ * Return: 0, or -1 with errno ETIMEDOUT (no answer in time; vif->iface is
+ * kept, so that the caller can still try to stop it) or EIO (vmnet
+ * failed: see *status)
  */
 int
-vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue,
+vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, int timeout_sec,
                vmnet_return_t *status)
 {
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
@@ -139,7 +140,7 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue,
 		  param = xpc_retain(p);
 	  dispatch_semaphore_signal(done);
 	});
-	if (dispatch_semaphore_wait(done, deadline(VMNET_IF_START_TIMEOUT_SEC)) != 0) {
+	if (dispatch_semaphore_wait(done, deadline(timeout_sec)) != 0) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
@@ -195,13 +196,14 @@ vmnet_if_set_callback(struct vmnet_if *vif, dispatch_block_t on_packets)
 
 /*
  * vmnet_if_stop() - stop the interface and wait for vmnet's answer
+ * @timeout_sec: longest wait (VMNET_IF_STOP_TIMEOUT_SEC)
  *
  * Safe to call on an interface that never started (does nothing).
  *
  * Return: 0, or -1 with errno ETIMEDOUT or EIO (see *status)
  */
 int
-vmnet_if_stop(struct vmnet_if *vif, vmnet_return_t *status)
+vmnet_if_stop(struct vmnet_if *vif, int timeout_sec, vmnet_return_t *status)
 {
 	dispatch_semaphore_t done;
 	__block vmnet_return_t result = VMNET_FAILURE;
@@ -224,7 +226,7 @@ vmnet_if_stop(struct vmnet_if *vif, vmnet_return_t *status)
 		errno = EIO;
 		return -1;
 	}
-	if (dispatch_semaphore_wait(done, deadline(VMNET_IF_STOP_TIMEOUT_SEC)) != 0) {
+	if (dispatch_semaphore_wait(done, deadline(timeout_sec)) != 0) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
