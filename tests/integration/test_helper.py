@@ -490,9 +490,10 @@ def test_slow_vm_drops_instead_of_stalling(netns, fd_helper):
 # --- privileges --------------------------------------------------------------
 
 
-def proc_status(pid):
+def proc_status(pid, task=None):
     fields = {}
-    with open(f"/proc/{pid}/status") as f:
+    path = f"/proc/{pid}/status" if task is None else f"/proc/{pid}/task/{task}/status"
+    with open(path) as f:
         for line in f:
             key, _, value = line.partition(":")
             fields[key] = value.split()
@@ -507,6 +508,14 @@ def test_privileges_dropped_while_forwarding(fd_helper):
     assert st["Gid"] == [str(USER)] * 4
     assert st["Groups"] in ([], [str(USER)])
     assert st["CapEff"] == ["0000000000000000"]
+    # Every thread, including those the dispatch queues started as root.
+    tasks = os.listdir(f"/proc/{h.pid}/task")
+    assert len(tasks) > 1
+    for task in tasks:
+        st = proc_status(h.pid, task)
+        assert st["Uid"] == [str(USER)] * 4, task
+        assert st["Gid"] == [str(USER)] * 4, task
+        assert st["CapEff"] == ["0000000000000000"], task
     assert h.stop() == 0
 
 
