@@ -21,6 +21,8 @@
 /* Temporary descriptors in the child start here, above every target. */
 #define CHILD_FD_BASE 10
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Scan limit when /dev/fd cannot be listed. */
 #define FALLBACK_MAX_FD 65536
 
@@ -100,11 +102,11 @@ child_exec(const struct client_proc_spec *spec, int report)
 		goto fail;
 	/* Lift every source above the targets first, so no dup2() clobbers a
 	 * source that is still needed. The copies are close-on-exec. */
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
 		if (src[i] >= 0 && (src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, CHILD_FD_BASE)) < 0)
 			goto fail;
 	}
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
 		if (child_place(src[i], dst[i]) < 0)
 			goto fail;
 	}

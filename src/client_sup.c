@@ -21,6 +21,8 @@
 #include "client_proc.h"
 #include "log.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static int sig_pipe[2] = {-1, -1};
 
 static const int caught[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
@@ -65,7 +67,7 @@ client_sup_init(struct client_sup *s, unsigned grace_seconds)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(caught); i++) {
 		if (sigaction(caught[i], &sa, NULL) < 0)
 			return -1;
 	}
@@ -83,7 +85,7 @@ reap(struct client_sup *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < 2; i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(children); i++) {
 			if (children[i]->pid == pid) {
 				children[i]->exited = true;
 				children[i]->status = status;
