@@ -477,6 +477,8 @@ restrict_limits(void)
 {
 	if (isolate_forwarding() < 0)
 		log_warn_errno("cannot restrict resource limits");
+	else
+		log_debug("resource limits restricted");
 }
 
 /* Runs after everything queued before it: dispatch_sync_f() on it drains a queue. */

@@ -519,6 +519,65 @@ def test_privileges_dropped_while_forwarding(fd_helper):
     assert h.stop() == 0
 
 
+def limits(pid):
+    """/proc/PID/limits as {name: (soft, hard)}."""
+    out = {}
+    with open(f"/proc/{pid}/limits") as f:
+        next(f)
+        for line in f:
+            m = re.match(r"(.+?)\s{2,}(\S+)\s+(\S+)", line)
+            out[m.group(1)] = (m.group(2), m.group(3))
+    return out
+
+
+def test_resource_limits_while_forwarding(fd_helper):
+    h, vm, info = fd_helper("-v")
+    assert h.wait_log(r"resource limits restricted") is not None
+    lim = limits(h.pid)
+    assert lim["Max core file size"] == ("0", "0")
+    # stdout and stderr are pipes here, so no file may grow at all.
+    assert lim["Max file size"] == ("0", "0")
+    open_fds = len(os.listdir(f"/proc/{h.pid}/fd"))
+    assert int(lim["Max open files"][0]) <= open_fds + 32
+    assert h.stop() == 0
+
+
+def test_inherited_fds_closed(netns, helpers):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    r, w = os.pipe()
+    try:
+        h = helpers(netns, ["--fd", b.fileno()], pass_fds=(b.fileno(), r, w))
+        h.info()
+        mine = {os.fstat(fd).st_ino for fd in (r, w)}
+        theirs = set()
+        for fd in os.listdir(f"/proc/{h.pid}/fd"):
+            try:
+                theirs.add(os.stat(f"/proc/{h.pid}/fd/{fd}").st_ino)
+            except FileNotFoundError:
+                pass
+        assert mine.isdisjoint(theirs)
+        assert os.fstat(b.fileno()).st_ino in theirs
+        assert h.stop() == 0
+    finally:
+        for fd in (r, w):
+            os.close(fd)
+        a.close()
+        b.close()
+
+
+def test_interface_id_gives_stable_mac(fd_helper):
+    ident = "6F1E0A52-3C4D-4E5F-8A9B-0C1D2E3F4A5B"
+    h, vm, first = fd_helper("--interface-id", ident)
+    assert h.stop() == 0
+    h, vm, second = fd_helper("--interface-id", ident)
+    assert h.stop() == 0
+    h, vm, other = fd_helper()
+    assert h.stop() == 0
+    assert first["vmnet_interface_id"] == ident
+    assert first["vmnet_mac_address"] == second["vmnet_mac_address"]
+    assert other["vmnet_mac_address"] != first["vmnet_mac_address"]
+
+
 def test_root_target_refused(netns, helpers):
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     with a, b:
