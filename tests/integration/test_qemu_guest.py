@@ -7,7 +7,9 @@ file from an HTTP server the test runs on the gateway side, prints GUEST-*
 markers on the serial console and powers off; QEMU exits, and vmnet-client
 stops the helper. Everything runs inside a private network namespace.
 QEMU uses TCG (no KVM needed). The boot time and the fetch throughput are
-printed and saved in build/guest/last-run.json.
+printed and saved in build/guest/last-run.json. A second test boots the
+guest as an unprivileged user through sudo without closefrom_override, so
+QEMU gets the socket the client connected to the helper's --socket.
 """
 
 import hashlib
@@ -24,6 +26,9 @@ import time
 import pytest
 
 from netns import Namespace
+# Fixtures: a unique user, the installed programs with the project's
+# sudoers rule rendered for it, rules activated per test.
+from test_client_sudo import prefix, rules, tmpdir_of, user  # noqa: F401
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VMNET_BUILD", os.path.join(REPO, "build"))
@@ -142,3 +147,29 @@ def comm(pid):
     except FileNotFoundError:
         return None
     return None if rest.split()[0] == "Z" else name
+
+
+@pytest.mark.skipif(shutil.which("sudo") is None, reason="sudo not installed")
+def test_qemu_guest_as_user_through_sudo_socket_mode(guest, user, prefix, rules, tmpdir_of):
+    """The predecessor could not run QEMU with the helper's --socket mode;
+    here an unprivileged user without closefrom_override boots the guest:
+    the client connects to the helper's socket and hands QEMU that socket
+    as fd 4."""
+    rules(prefix["rule"])
+    with Namespace("vmnet-qemu") as ns:
+        env = ["env", "TMPDIR=" + tmpdir_of,
+               "VMNET_CLIENT=" + os.path.join(prefix["bin"], "vmnet-client"),
+               "GUEST_KERNEL=" + os.path.join(guest, "vmlinuz"),
+               "GUEST_INITRD=" + os.path.join(guest, "initramfs.gz")]
+        cp = ns.run(["runuser", "-u", user, "--"] + env +
+                    [QEMU_SH, "--start-address", GATEWAY, "--end-address", END,
+                     "--subnet-mask", MASK],
+                    check=False, timeout=TIMEOUT, errors="replace", stdin=subprocess.DEVNULL)
+    assert cp.returncode == 0, cp.stderr + cp.stdout[-2000:]
+    assert "--socket mode" in cp.stderr
+    found = markers(cp.stdout)
+    assert "FAIL" not in found, found
+    assert found["PING"][0].startswith("ok"), found
+    assert found["DONE"] == ["0"]
+    assert "stopped vmnet interface" in cp.stderr
+    assert os.listdir(tmpdir_of) == []
