@@ -50,10 +50,11 @@ extern "C" {
 
 /* Result of one batch. */
 enum fwd_result {
-	FWD_IDLE,    /* nothing to forward right now */
-	FWD_OK,      /* a batch was handled (frames may have been dropped) */
-	FWD_VM_GONE, /* the VM side closed its socket */
-	FWD_ERROR,   /* unexpected error: see errno or vmnet_status */
+	FWD_IDLE,        /* nothing to forward right now */
+	FWD_OK,          /* a batch was handled (frames may have been dropped) */
+	FWD_VM_GONE,     /* the VM side closed its socket */
+	FWD_VMNET_ERROR, /* vmnet_read() failed: see fwd.read_status */
+	FWD_ERROR,       /* unexpected socket error: see errno */
 };
 
 /* Buffers and descriptors of one direction, allocated once. */
@@ -68,9 +69,9 @@ struct fwd_dir {
 
 struct fwd {
 	interface_ref iface;
-	int sock;                    /* connected unix datagram socket */
-	size_t max_packet_size;      /* from vmnet's interface parameters */
-	vmnet_return_t vmnet_status; /* of the last failed vmnet call */
+	int sock;                   /* connected unix datagram socket */
+	size_t max_packet_size;     /* from vmnet's interface parameters */
+	vmnet_return_t read_status; /* of a failed vmnet_read() (host->vm) */
 	struct fwd_dir host_to_vm;
 	struct fwd_dir vm_to_host;
 };

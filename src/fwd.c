@@ -176,7 +176,8 @@ send_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
  * fwd_host_to_vm() - move one batch from vmnet to the VM socket
  *
  * Return: FWD_IDLE when vmnet had nothing, FWD_OK after a batch,
- * FWD_VM_GONE, or FWD_ERROR (vmnet_status, or errno of sendmsg_x())
+ * FWD_VM_GONE, FWD_VMNET_ERROR (read_status), or FWD_ERROR (errno of
+ * sendmsg_x())
  */
 enum fwd_result
 fwd_host_to_vm(struct fwd *f)
@@ -194,8 +195,8 @@ fwd_host_to_vm(struct fwd *f)
 	status = vmnet_read(f->iface, d->pkt, &n);
 	stats_add(&d->stats->read_calls, 1);
 	if (status != VMNET_SUCCESS) {
-		f->vmnet_status = status;
-		return FWD_ERROR;
+		f->read_status = status;
+		return FWD_VMNET_ERROR;
 	}
 	if (n <= 0)
 		return FWD_IDLE;
@@ -216,16 +217,18 @@ write_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
 
 	while (done < n) {
 		int cnt = (int)(n - done);
-		vmnet_return_t status = vmnet_write(f->iface, &d->pkt[done], &cnt);
 
+		/*
+		 * Whatever the status, cnt frames were written and the one after
+		 * them, if any, was refused: the count says all we need.
+		 */
+		(void)vmnet_write(f->iface, &d->pkt[done], &cnt);
 		calls++;
 		if (cnt < 0 || (unsigned)cnt > n - done)
 			cnt = 0;
 		for (unsigned i = done; i < done + (unsigned)cnt; i++)
 			bytes += d->pkt[i].vm_pkt_size;
 		done += (unsigned)cnt;
-		if (status != VMNET_SUCCESS)
-			f->vmnet_status = status;
 		if (done < n) {
 			drops++; /* the frame vmnet stopped at */
 			done++;

@@ -346,8 +346,10 @@ host_to_vm(struct helper *h)
 		r = fwd_host_to_vm(&h->fwd);
 	if (r == FWD_VM_GONE) {
 		stop_request(EXIT_SUCCESS, "the VM closed its socket");
-	} else if (r == FWD_ERROR && h->fwd.vmnet_status) {
-		log_error("vmnet_read failed: %s", vmnet_if_status_meaning(h->fwd.vmnet_status));
+	} else if (r == FWD_VMNET_ERROR) {
+		log_error("vmnet_read failed: %s (%s, %u)",
+		          vmnet_if_status_meaning(h->fwd.read_status),
+		          vmnet_if_status_name(h->fwd.read_status), h->fwd.read_status);
 		stop_request(EXIT_FAILURE, "forwarding to the VM failed");
 	} else if (r == FWD_ERROR) {
 		log_error_errno("sendmsg_x to the VM failed");
