@@ -3,8 +3,10 @@
  * helper.c - vmnet-helper: one vmnet interface, forwarded to one VM socket.
  *
  * main() is the table of contents; each step is a function below, in the
- * same order. Validation comes first and touches nothing; then, as root,
- * only what needs root (closing inherited fds, starting the interface);
+ * same order. Options and the target user are validated first; then
+ * inherited fds are closed (before any library call could open one of its
+ * own) and what the options name outside the helper (the fd, the shared
+ * interface) is checked; then, as root, only the interface is started;
  * then the drop; everything after runs as the user. Steps before the
  * interface exists may exit directly; after that every failure goes to
  * the common exit path, which stops forwarding and the interface.
@@ -122,6 +124,14 @@ select_user(struct helper *h)
 		log_fatal("%s", reason);
 }
 
+/* Step: no core dumps, no inherited fds (still root, nothing started). */
+static void
+isolate(const struct helper *h)
+{
+	if (isolate_initial(h->opts.fd) < 0)
+		log_fatal_errno("cannot isolate the process");
+}
+
 /* Step: check what the options name outside the helper: fd, interface. */
 static void
 check_environment(const struct helper *h)
@@ -149,14 +159,6 @@ check_environment(const struct helper *h)
 		         want);
 		usage_error(error);
 	}
-}
-
-/* Step: no core dumps, no inherited fds (still root, nothing started). */
-static void
-isolate(const struct helper *h)
-{
-	if (isolate_initial(h->opts.fd) < 0)
-		log_fatal_errno("cannot isolate the process");
 }
 
 static void on_signal(struct helper *h, int sig);
@@ -549,8 +551,8 @@ main(int argc, char *argv[])
 	parse_options(&h, argc, argv);
 	list_shared_interfaces(&h);
 	select_user(&h);
-	check_environment(&h);
 	isolate(&h);
+	check_environment(&h);
 	setup_control(&h);
 	if (start_interface(&h) < 0 || drop_privileges(&h) < 0 || print_info(&h) < 0)
 		goto out;
