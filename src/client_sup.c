@@ -27,13 +27,24 @@ static int sig_pipe[2] = {-1, -1};
 
 static const int caught[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
 
+/* Set in a self-pipe byte (beside the signal number, < 0x80): the kernel
+ * sent the signal, e.g. a terminal's Ctrl-C to its foreground group. */
+#define SIG_FROM_KERNEL 0x80
+
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *info, void *context)
 {
 	int saved = errno;
 	unsigned char b = (unsigned char)sig;
 	ssize_t n;
 
+	(void)context;
+#ifdef SI_KERNEL
+	if (info != NULL && info->si_code == SI_KERNEL)
+		b |= SIG_FROM_KERNEL;
+#else
+	(void)info;
+#endif
 	/* Non-blocking: the pipe fills only if nobody reads for 64 KiB of
 	 * signals, and then it already holds a wake-up. */
 	n = write(sig_pipe[1], &b, 1);
@@ -64,8 +75,8 @@ client_sup_init(struct client_sup *s, unsigned grace_seconds)
 			return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(caught); i++) {
 		if (sigaction(caught[i], &sa, NULL) < 0)
@@ -94,12 +105,18 @@ reap(struct client_sup *s)
 	}
 }
 
+/*
+ * A signal for the client goes to the command too. Not when the kernel sent
+ * it (Linux tells: SI_KERNEL): a terminal sends Ctrl-C, Ctrl-\\ and hangup
+ * to the whole foreground group, the command included, and a VM should not
+ * see one Ctrl-C twice.
+ */
 static void
-got_signal(struct client_sup *s, int sig)
+got_signal(struct client_sup *s, int sig, bool from_kernel)
 {
 	if (s->signal == 0)
 		s->signal = sig;
-	if (s->command.pid > 0 && !s->command.exited) {
+	if (s->command.pid > 0 && !s->command.exited && !from_kernel) {
 		log_info("received %s, forwarding to the command", strsignal(sig));
 		kill(s->command.pid, sig);
 	} else {
@@ -121,8 +138,10 @@ client_sup_wait(struct client_sup *s, int fd, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	while ((n = read(sig_pipe[0], sigs, sizeof(sigs))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
-			if (sigs[i] != SIGCHLD)
-				got_signal(s, sigs[i]);
+			int sig = sigs[i] & ~SIG_FROM_KERNEL;
+
+			if (sig != SIGCHLD)
+				got_signal(s, sig, sigs[i] & SIG_FROM_KERNEL);
 		}
 	}
 	reap(s);
