@@ -7,8 +7,10 @@
  * command is stopped and the client fails (unless the helper exited 0 and
  * the command exits by itself within a second: the helper saw the
  * command's socket close as it exited). SIGINT, SIGTERM and SIGHUP are
- * forwarded to the command; the helper is stopped after the command
- * exits. "Stopped" means SIGTERM, then SIGKILL after the grace period.
+ * forwarded to the command, unless the kernel sent them to the whole
+ * foreground group (a terminal's Ctrl-C), which holds the command too; the
+ * helper is stopped after the command exits. "Stopped" means SIGTERM,
+ * then SIGKILL after the grace period.
  */
 #ifndef CLIENT_SUP_H
 #define CLIENT_SUP_H
