@@ -24,6 +24,8 @@ import pytest
 from conftest import REPO, WAIT
 
 HELPER = os.environ.get("VMNET_HELPER", os.path.join(REPO, "build", "vmnet-helper"))
+GUEST_NIC = os.path.join(REPO, "build", "tools", "guest-nic")
+UDHCPC_SCRIPT = os.path.join(REPO, "scripts", "guest", "udhcpc.script")
 
 # The user the helper drops to (nobody/nogroup on Debian).
 USER = 65534
@@ -390,6 +392,81 @@ def test_tcp_through_nat(netns, make_netns, fd_helper):
         server.wait()
 
 
+SEND_BULK = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60)
+block = bytes(65536)
+for _ in range(int(sys.argv[3]) // len(block)):
+    s.sendall(block)
+s.close()
+"""
+
+RECEIVE_BULK = """
+import socket, sys
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2])))
+srv.listen()
+print("ready", flush=True)
+c, _ = srv.accept()
+c.settimeout(60)
+total = 0
+while True:
+    data = c.recv(1 << 20)
+    if not data:
+        break
+    total += len(data)
+print(total, flush=True)
+"""
+
+
+def bulk(server_ns, server_ip, client_ns, size):
+    """Send size bytes over TCP from client_ns to server_ns; bytes received."""
+    server = server_ns.popen(["python3", "-c", RECEIVE_BULK, server_ip, "5001"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        client_ns.run(["python3", "-c", SEND_BULK, server_ip, "5001", size], timeout=120)
+        return int(server.stdout.readline())
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_guest_kernel_stack(netns, make_netns, helpers):
+    """A "VM" namespace whose kernel is the guest OS: DHCP, ping, bulk TCP."""
+    vmns = make_netns("vmnet-guest")
+    vm_end, helper_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with vm_end, helper_end:
+        h = helpers(netns, ["--fd", helper_end.fileno()], pass_fds=(helper_end.fileno(),))
+        info = h.info()
+        nic = vmns.popen([GUEST_NIC, "--fd", vm_end.fileno(), "--mac", info["vmnet_mac_address"]],
+                         pass_fds=(vm_end.fileno(),), stdout=subprocess.PIPE, text=True)
+    try:
+        assert nic.stdout.readline().strip() == "ready"
+        lease = vmns.run(["busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "10", "-T", "1",
+                          "-s", UDHCPC_SCRIPT], check=False)
+        assert lease.returncode == 0, lease.stdout + lease.stderr
+        prefix = info["vmnet_start_address"].rsplit(".", 1)[0] + "."
+        addr = vmns.run(["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
+        assert " inet " + prefix in addr
+        gw = info["vmnet_start_address"]
+        assert vmns.run(["busybox", "ping", "-c", "2", "-W", "5", gw], check=False).returncode == 0
+        size = 32 << 20
+        assert bulk(netns, gw, vmns, str(size)) == size
+        guest_ip = addr.split(" inet ")[1].split("/")[0]
+        assert bulk(vmns, guest_ip, netns, str(size)) == size
+        assert h.stop() == 0
+        stats = h.final_stats()
+        assert stats["vm_to_host"]["bytes"] > size
+        assert stats["host_to_vm"]["bytes"] > size
+        # Batching works: more than one frame per socket call on average.
+        assert stats["host_to_vm"]["packets"] > stats["host_to_vm"]["write_calls"]
+    finally:
+        nic.kill()
+        nic.wait()
+
+
 def test_host_mode_isolation(netns, fd_helper):
     """Two isolated VMs on one host network cannot see each other."""
     s = scapy()
@@ -637,7 +714,7 @@ def test_vm_closes_socket(netns, fd_helper):
     vm.close()
     # Make the host send to the VM: a ping to an address in its subnet
     # broadcasts an ARP request through the helper.
-    netns.run(["ping", "-c", "3", "-W", "1", vm_ip(info)], check=False)
+    netns.run(["busybox", "ping", "-c", "3", "-W", "1", vm_ip(info)], check=False)
     assert h.wait() == 0
     assert any("the VM closed its socket" in line for line in h.stderr)
     assert taps(netns) == []
