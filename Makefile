@@ -69,7 +69,8 @@ TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c)
 ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
 	src/linux/*.h tests/unit/*.h)
-SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh .ci/run)
+SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh scripts/guest/*.sh \
+	scripts/guest/init scripts/guest/udhcpc.script) .ci/run
 
 .PHONY: all programs tools unit-tests test unit integration check format \
 	macos-check release bench demo clean install uninstall \
