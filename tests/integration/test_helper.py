@@ -34,8 +34,9 @@ VM_MAC = "52:54:00:12:34:56"
 
 HINT = "Try 'vmnet-helper --help'."
 
-# Interface names the Linux platform gives TAP devices.
+# Interface names the Linux platform gives TAP devices and network bridges.
 TAP_PREFIX = "vmtap"
+BRIDGE_PREFIX = "vmn"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
 
@@ -242,6 +243,11 @@ def sockdir():
 
 def taps(ns):
     return [name for name in ns.links() if name.startswith(TAP_PREFIX)]
+
+
+def vmnet_bridges(ns):
+    """Bridges of vmnet networks (the platform names them vmn...)."""
+    return [name for name in ns.links() if name.startswith(BRIDGE_PREFIX)]
 
 
 def vm_ip(info, n=50):
@@ -697,8 +703,10 @@ def test_vmnet_failure_is_readable(netns):
 def test_sigterm_while_forwarding(netns, fd_helper):
     h, vm, info = fd_helper()
     assert taps(netns) != []
+    assert vmnet_bridges(netns) != []
     assert h.stop(signal.SIGTERM) == 0
     assert taps(netns) == []
+    assert vmnet_bridges(netns) == []
     assert any("stopped vmnet interface" in line for line in h.stderr)
 
 
@@ -706,6 +714,7 @@ def test_sigint_while_forwarding(netns, fd_helper):
     h, vm, info = fd_helper()
     assert h.stop(signal.SIGINT) == 0
     assert taps(netns) == []
+    assert vmnet_bridges(netns) == []
 
 
 def test_vm_closes_socket(netns, fd_helper):
@@ -718,6 +727,7 @@ def test_vm_closes_socket(netns, fd_helper):
     assert h.wait() == 0
     assert any("the VM closed its socket" in line for line in h.stderr)
     assert taps(netns) == []
+    assert vmnet_bridges(netns) == []
 
 
 def test_sigusr1_prints_stats(fd_helper):
@@ -835,6 +845,7 @@ def test_sigterm_while_waiting_for_client(netns, helpers, sockdir):
     assert not os.path.exists(path)
     assert not os.path.exists(path + ".lock")
     assert taps(netns) == []
+    assert vmnet_bridges(netns) == []
 
 
 # --- bad input -------------------------------------------------------------------
@@ -921,7 +932,7 @@ def test_invalid_options(netns, helpers, args, needle):
         h = helpers(netns, argv, pass_fds=(b.fileno(),))
         expect_usage_error(h, needle)
     assert taps(netns) == []
-    assert [n for n in netns.links() if n.startswith("vmn")] == []
+    assert vmnet_bridges(netns) == []
 
 
 def test_help_and_version(netns):
