@@ -88,8 +88,10 @@ vmnet_stop_interface(interface_ref iface, dispatch_queue_t q,
 
 	assert_ptr_equal(iface, fake.handle);
 	fake.stops++;
-	if (fake.stop == REFUSE_CALL)
+	if (fake.stop == REFUSE_CALL) {
+		Block_release(copy);
 		return VMNET_INVALID_ARGUMENT;
+	}
 	if (fake.stop == ANSWER) {
 		dispatch_async(q, ^{
 		  copy(VMNET_SUCCESS);
