@@ -52,6 +52,10 @@ class Helper:
 
     def __init__(self, ns, args, pass_fds=(), user=USER):
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
+        # Sanitizer settings, for runs against an instrumented build.
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
         if user is not None:
             env["SUDO_UID"] = str(user)
             env["SUDO_GID"] = str(user)
@@ -111,6 +115,8 @@ class Helper:
         rc = self.proc.wait(timeout=WAIT * 3)
         for t in self._threads:
             t.join(timeout=WAIT)
+        if rc != 0:
+            print(f"helper exited with {rc}; stderr:", *self.stderr, sep="\n")
         return rc
 
     def stop(self, sig=signal.SIGTERM):
