@@ -6,11 +6,11 @@
  * Line format: "<UTC time> <LEVEL> [<component>] <message>", e.g.
  *	2026-11-21T12:00:00.123Z INFO [main] started vmnet interface
  * Each line is written with a single write(2), so lines from different
- * threads never interleave. Debug lines are shown only after
- * log_set_verbose(true). The component names the thread of control (main,
- * host->vm, vm->host, stats); it is per thread, set once where the thread
- * or queue block starts, and defaults to the program-wide component given
- * to log_init().
+ * threads never interleave; control characters in a message (a newline in
+ * a path given by the user) are replaced by '?', so an event stays one line. Debug lines are shown
+ *only after log_set_verbose(true). The component names the thread of control (main, host->vm,
+ *vm->host, stats); it is per thread, set once where the thread or queue block starts, and defaults
+ *to the program-wide component given to log_init().
  *
  * Every function preserves errno, so a caller can log and then return -1
  * with errno intact. The *_errno variants append ": <strerror(errno)>".

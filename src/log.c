@@ -92,6 +92,11 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	append(line, sizeof(line) - 1, &len, fmt, ap);
 	if (errnum)
 		appendf(line, sizeof(line) - 1, &len, ": %s", strerror(errnum));
+	/* One event, one line: control characters from user input become '?'. */
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	}
 	line[len++] = '\n';
 	/* A failed write to stderr has nowhere to be reported. */
 	(void)!write(STDERR_FILENO, line, len);

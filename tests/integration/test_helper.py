@@ -925,6 +925,7 @@ INVALID = {
     "nat66 not ula": (["--fd", "3", "--nat66-prefix", "2001:db8::"], "--nat66-prefix"),
     "stats zero": (["--fd", "3", "--stats-interval", "0"], "--stats-interval"),
     "repeated": (["--fd", "3", "-v", "-v"], "--verbose"),
+    "newline in value": (["--fd", "3", "--interface-id", "x\ny"], "'x?y'"),
 }
 
 
