@@ -31,7 +31,8 @@ void sock_buffer_sizes(uint64_t max_packet_size, unsigned batch, int *sndbuf, in
 int sock_set_buffers(int fd, int sndbuf, int rcvbuf);
 int sock_lock(const char *path);
 int sock_bind(const char *path);
-enum sock_wait sock_wait_client(int sock, int stop_fd, void (*unbound)(void));
+enum sock_wait sock_wait_client(int sock, int stop_fd,
+                                void (*ignored)(const char *reason, int err));
 void sock_remove(const char *path);
 void sock_unlock(const char *path, int lock_fd);
 

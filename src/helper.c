@@ -276,9 +276,12 @@ print_info(struct helper *h)
 }
 
 static void
-warn_unbound(void)
+warn_ignored(const char *reason, int err)
 {
-	log_warn("ignoring a datagram from an unbound sender; the client must bind its socket");
+	if (err)
+		log_warn("ignoring a datagram: %s: %s", reason, strerror(err));
+	else
+		log_warn("ignoring a datagram: %s", reason);
 }
 
 /* --socket: lock, bind, wait for the first client. Return: 0, 1 stopped, -1. */
@@ -303,7 +306,7 @@ serve_path(struct helper *h)
 	}
 	h->socket_bound = true;
 	log_info("waiting for a client on %s", path);
-	switch (sock_wait_client(h->sock, stop_fd(), warn_unbound)) {
+	switch (sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
 	case SOCK_CLIENT:
 		log_info("serving the client of %s", path);
 		return 0;

@@ -195,13 +195,23 @@ sock_bind(const char *path)
 	return fd;
 }
 
+/* Connecting to this sender failed for a reason of its own, not ours. */
+static bool
+sender_refused(int err)
+{
+	return err == EACCES || err == EPERM || err == ECONNREFUSED || err == ENOENT;
+}
+
 /*
- * Look at the first queued datagram without taking it, then consume it if
- * it is vfkit's handshake or comes from an unbound sender (no address to
- * connect to). Return: 1 connected, 0 keep waiting, -1 error.
+ * Look at the first queued datagram without taking it, and connect to its
+ * sender. The datagram is consumed if it is vfkit's handshake, or if its
+ * sender cannot be served: its socket has no path (unbound, or a Linux
+ * abstract name) or refuses the connection (no permission to write to it,
+ * already gone); @ignored says why. Return: 1 connected, 0 keep waiting,
+ * -1 error.
  */
 static int
-accept_first(int sock, void (*unbound)(void))
+accept_first(int sock, void (*ignored)(const char *reason, int err))
 {
 	struct sockaddr_un from;
 	char buf[sizeof(SOCK_VFKIT_MAGIC)];
@@ -209,30 +219,33 @@ accept_first(int sock, void (*unbound)(void))
 	struct msghdr msg = {
 	    .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n = recvmsg(sock, &msg, MSG_PEEK | MSG_DONTWAIT);
-	bool magic, bound;
+	bool magic, served;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
 	magic = n == (ssize_t)strlen(SOCK_VFKIT_MAGIC) && !(msg.msg_flags & MSG_TRUNC) &&
 	        memcmp(buf, SOCK_VFKIT_MAGIC, (size_t)n) == 0;
-	/* A sender without a path (unbound, or Linux abstract) cannot be served. */
-	bound =
+	served =
 	    msg.msg_namelen > offsetof(struct sockaddr_un, sun_path) && from.sun_path[0] != '\0';
-	if (!bound && unbound)
-		unbound();
-	if ((magic || !bound) && recv(sock, buf, sizeof(buf), MSG_DONTWAIT) < 0)
+	if (!served) {
+		ignored("the sender's socket is not bound to a path", 0);
+	} else if (connect(sock, (struct sockaddr *)&from, msg.msg_namelen) < 0) {
+		if (!sender_refused(errno))
+			return -1;
+		ignored("cannot connect to the sender", errno);
+		served = false;
+	}
+	if ((magic || !served) && recv(sock, buf, sizeof(buf), MSG_DONTWAIT) < 0)
 		return -1;
-	if (!bound)
-		return 0;
-	if (connect(sock, (struct sockaddr *)&from, msg.msg_namelen) < 0)
-		return -1;
-	return 1;
+	return served;
 }
 
 /*
- * sock_wait_client() - wait for the first sender and connect to it
+ * sock_wait_client() - wait for the first sender that can be served, and
+ * connect to it
  * @stop_fd:	readable when the helper must stop waiting
- * @unbound:	called when a datagram from an unbound sender is discarded
+ * @ignored:	called with a reason (and an errno value, or 0) for each
+ *		datagram discarded because its sender cannot be served
  *
  * The first real frame stays queued for forwarding; only vfkit's 4-byte
  * handshake is consumed.
@@ -240,7 +253,7 @@ accept_first(int sock, void (*unbound)(void))
  * Return: SOCK_CLIENT, SOCK_STOPPED, or SOCK_WAIT_ERR with errno
  */
 enum sock_wait
-sock_wait_client(int sock, int stop_fd, void (*unbound)(void))
+sock_wait_client(int sock, int stop_fd, void (*ignored)(const char *reason, int err))
 {
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN},
@@ -256,7 +269,7 @@ sock_wait_client(int sock, int stop_fd, void (*unbound)(void))
 			return SOCK_STOPPED;
 		if (!pfd[0].revents)
 			continue;
-		rc = accept_first(sock, unbound);
+		rc = accept_first(sock, ignored);
 		if (rc < 0)
 			return SOCK_WAIT_ERR;
 		if (rc > 0)

@@ -818,6 +818,36 @@ def test_socket_mode(netns, helpers, sockdir):
     c.close()
 
 
+def test_socket_senders_that_cannot_be_served(netns, helpers, sockdir):
+    """Unbound and unwritable senders are ignored; the first good one is served."""
+    path = os.path.join(sockdir, "vm.sock")
+    h = helpers(netns, ["--socket", path])
+    info = h.info()
+    wait_for_path(h, path)
+
+    unbound = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    unbound.sendto(b"x" * 60, path)
+    assert h.wait_log(r"ignoring a datagram: the sender's socket is not bound") is not None
+
+    # Bound as root with mode 0755: the dropped helper may not send to it.
+    private = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    private_path = os.path.join(sockdir, "private.sock")
+    private.bind(private_path)
+    os.chmod(private_path, 0o755)
+    private.sendto(b"x" * 60, path)
+    assert h.wait_log(r"ignoring a datagram: cannot connect to the sender: Permission denied")
+
+    c = bound_client(sockdir)
+    c.connect(path)
+    vm = VM(c, ip=vm_ip(info))
+    assert vm.arp(info["vmnet_start_address"], vm.ip) is not None
+    assert h.stop() == 0
+    # The ignored datagrams were not forwarded.
+    assert h.final_stats()["vm_to_host"]["packets"] == vm.sent
+    for sock in (unbound, private, c):
+        sock.close()
+
+
 def test_socket_stale_replaced_other_file_refused(netns, helpers, sockdir):
     path = os.path.join(sockdir, "vm.sock")
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

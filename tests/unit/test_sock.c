@@ -25,7 +25,8 @@
 static char dir[64];
 static char path[PATH_MAX];
 static char client_path[PATH_MAX];
-static int unbound_calls;
+static int ignored_calls;
+static int ignored_err;
 static const char *reason;
 
 static int
@@ -37,7 +38,8 @@ setup(void **state)
 		return -1;
 	snprintf(path, sizeof(path), "%s/vm.sock", dir);
 	snprintf(client_path, sizeof(client_path), "%s/client.sock", dir);
-	unbound_calls = 0;
+	ignored_calls = 0;
+	ignored_err = 0;
 	return 0;
 }
 
@@ -166,9 +168,11 @@ send_to_helper(int c, const void *data, size_t len)
 }
 
 static void
-on_unbound(void)
+on_ignored(const char *why, int err)
 {
-	unbound_calls++;
+	assert_non_null(why);
+	ignored_calls++;
+	ignored_err = err;
 }
 
 static void
@@ -183,14 +187,14 @@ test_wait_vfkit_handshake(void **state)
 	c = bound_client();
 	send_to_helper(c, SOCK_VFKIT_MAGIC, 4);
 	send_to_helper(c, frame, sizeof(frame));
-	assert_int_equal(sock_wait_client(s, p[0], on_unbound), SOCK_CLIENT);
+	assert_int_equal(sock_wait_client(s, p[0], on_ignored), SOCK_CLIENT);
 	/* The handshake is gone, the first real frame is still queued. */
 	assert_int_equal(recv(s, buf, sizeof(buf), MSG_DONTWAIT), sizeof(frame));
 	assert_memory_equal(buf, frame, sizeof(frame));
 	/* Connected: send() reaches the client. */
 	assert_int_equal(send(s, "x", 1, 0), 1);
 	assert_int_equal(recv(c, buf, sizeof(buf), 0), 1);
-	assert_int_equal(unbound_calls, 0);
+	assert_int_equal(ignored_calls, 0);
 	close(c);
 	close(s);
 	close(p[0]);
@@ -209,7 +213,7 @@ test_wait_keeps_first_frame(void **state)
 	c = bound_client();
 	/* 4 bytes, but not the handshake: a frame, kept for forwarding. */
 	send_to_helper(c, frame, sizeof(frame));
-	assert_int_equal(sock_wait_client(s, p[0], on_unbound), SOCK_CLIENT);
+	assert_int_equal(sock_wait_client(s, p[0], on_ignored), SOCK_CLIENT);
 	assert_int_equal(recv(s, buf, sizeof(buf), MSG_DONTWAIT), 4);
 	close(c);
 	close(s);
@@ -230,11 +234,43 @@ test_wait_unbound_then_bound(void **state)
 	send_to_helper(u, "unbound", 7);
 	c = bound_client();
 	send_to_helper(c, "bound-frame-data", 16);
-	assert_int_equal(sock_wait_client(s, p[0], on_unbound), SOCK_CLIENT);
-	assert_int_equal(unbound_calls, 1);
+	assert_int_equal(sock_wait_client(s, p[0], on_ignored), SOCK_CLIENT);
+	assert_int_equal(ignored_calls, 1);
 	assert_int_equal(recv(s, buf, sizeof(buf), MSG_DONTWAIT), 16);
 	assert_memory_equal(buf, "bound-frame-data", 16);
 	close(u);
+	close(c);
+	close(s);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void
+test_wait_sender_gone_then_bound(void **state)
+{
+	char gone_path[PATH_MAX];
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int s, g, c, p[2];
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	s = sock_bind(path);
+	/* A sender that is gone by the time the helper connects to it. */
+	snprintf(gone_path, sizeof(gone_path), "%s/gone.sock", dir);
+	strcpy(a.sun_path, gone_path);
+	g = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(g, (struct sockaddr *)&a, sizeof(a)), 0);
+	send_to_helper(g, "from-a-dead-vm", 14);
+	close(g);
+	unlink(gone_path);
+	c = bound_client();
+	send_to_helper(c, "live-frame-data!", 16);
+	assert_int_equal(sock_wait_client(s, p[0], on_ignored), SOCK_CLIENT);
+	assert_int_equal(ignored_calls, 1);
+	assert_true(ignored_err == ENOENT || ignored_err == ECONNREFUSED);
+	assert_int_equal(recv(s, buf, sizeof(buf), MSG_DONTWAIT), 16);
+	assert_memory_equal(buf, "live-frame-data!", 16);
 	close(c);
 	close(s);
 	close(p[0]);
@@ -250,7 +286,7 @@ test_wait_stopped(void **state)
 	assert_int_equal(pipe(p), 0);
 	s = sock_bind(path);
 	assert_int_equal(write(p[1], "x", 1), 1);
-	assert_int_equal(sock_wait_client(s, p[0], on_unbound), SOCK_STOPPED);
+	assert_int_equal(sock_wait_client(s, p[0], on_ignored), SOCK_STOPPED);
 	close(s);
 	close(p[0]);
 	close(p[1]);
@@ -291,6 +327,7 @@ main(void)
 	    T(test_wait_vfkit_handshake),
 	    T(test_wait_keeps_first_frame),
 	    T(test_wait_unbound_then_bound),
+	    T(test_wait_sender_gone_then_bound),
 	    T(test_wait_stopped),
 	    T(test_remove),
 	};
