@@ -15,6 +15,10 @@
  * callback's queue and stops watching the TAP until that delivery has run,
  * then watches again, so the callback fires again while frames remain.
  *
+ * Networks: a successful start forks a keeper (vmnet_keeper.c), a process
+ * that keeps root when the caller drops it. Stopping the interface, or the
+ * caller's death, makes the keeper remove the networks left without ports.
+ *
  * Lifetime: the struct behind an interface_ref is never freed. After stop
  * (or a failed start) only the mutex, the state and an event dictionary a
  * late delivery may hold remain, so read, write and stop on a stale
@@ -42,6 +46,7 @@
 #include <vmnet/vmnet.h>
 
 #include "vmnet_desc.h"
+#include "vmnet_keeper.h"
 #include "vmnet_net.h"
 #include "vmnet_tap.h"
 
@@ -73,6 +78,8 @@ const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
 #define VMNET_TSO_PACKET_SIZE 65550 /* as macOS reports with TSO */
 #define VMNET_MAX_PACKETS     256   /* read and write, as macOS 15 reports */
 #define VMNET_ETH_HLEN        14
+/* Longest wait for the keeper: removing a network takes well under a second. */
+#define VMNET_KEEPER_TIMEOUT_MS 5000
 
 enum iface_state {
 	IFACE_STARTING,
@@ -87,6 +94,7 @@ struct vmnet_interface {
 	int fd;           /* TAP, or -1 */
 	size_t max_packet_size;
 	bool attached; /* the TAP joined a network */
+	struct vmnet_keeper keeper;
 	struct vmnet_desc desc;
 	struct vmnet_net net;
 	uint8_t mac[6];
@@ -249,6 +257,31 @@ iface_param(const struct vmnet_interface *iface)
 	return p;
 }
 
+/*
+ * Have the keeper remove unused networks. The interface is stopped either
+ * way; a network it cannot remove now goes with a later start or stop.
+ */
+static void
+iface_release_by_keeper(struct vmnet_interface *iface)
+{
+	int err;
+
+	if (vmnet_keeper_stop(&iface->keeper, VMNET_KEEPER_TIMEOUT_MS, &err) == 0) {
+		if (err)
+			fprintf(stderr, "vmnet: cannot remove unused networks: %s\n",
+			        strerror(err));
+		return;
+	}
+	if (errno == ETIMEDOUT)
+		fprintf(stderr,
+		        "vmnet: network keeper did not answer within %d seconds; unused "
+		        "networks stay until the next start or stop\n",
+		        VMNET_KEEPER_TIMEOUT_MS / 1000);
+	else
+		fprintf(stderr, "vmnet: network keeper exited without answering; unused networks "
+		                "stay until the next start or stop\n");
+}
+
 /* Close what a start or stop leaves: poller, eventfd, TAP, network. */
 static void
 iface_close(struct vmnet_interface *iface)
@@ -289,13 +322,11 @@ iface_close(struct vmnet_interface *iface)
 	if (iface->fd >= 0)
 		close(iface->fd);
 	iface->fd = -1;
-	/*
-	 * With the TAP gone, our network may be unused. Without privileges
-	 * (a caller that dropped root) it stays until the next privileged
-	 * start or stop reclaims it.
-	 */
-	if (iface->attached && vmnet_privileged())
-		vmnet_net_release();
+	/* With the TAP gone, our network may be unused. */
+	if (iface->keeper.pid)
+		iface_release_by_keeper(iface);
+	else if (iface->attached)
+		vmnet_net_release(); /* a start that failed, still privileged */
 	iface->attached = false;
 }
 
@@ -345,6 +376,8 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 		    "network", err);
 	}
 	iface->attached = true;
+	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
+		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
 	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (iface->wake_fd < 0)
 		return iface_fail(iface, VMNET_FAILURE, "eventfd", errno);

@@ -1,12 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
 """vmnet emulation: networks shared between processes, removed with their
-last interface, and reclaimed after a killed process."""
+last interface (also by a process that dropped root, through its keeper),
+after a killed process, and reclaimed when the keeper was killed too."""
 
+import json
 import os
+import select
 import signal
 import subprocess
+import time
 
-from conftest import PROBE, VMNET_SUCCESS, Guest, our_bridges, probe_run, state_dir
+from conftest import PROBE, VMNET_SUCCESS, WAIT, Guest, our_bridges, probe_run, state_dir
+
+# The user a probe drops to after its start (nobody/nogroup on Debian).
+NOBODY = "65534"
+
+# The comm of the process that removes an interface's network.
+KEEPER = "vmnet-keeper"
 
 
 def ports(ns, bridge):
@@ -18,22 +28,62 @@ def nft_tables(ns):
     return ns.run(["nft", "list", "tables"]).stdout.split()
 
 
-def dnsmasq_count(ns):
-    count = 0
+def procs(ns, comm):
+    """Pids of the processes in ns with this comm."""
+    found = []
     for pid in ns.pids():
         try:
             with open(f"/proc/{pid}/comm") as f:
-                count += f.read().strip() == "dnsmasq"
+                if f.read().strip() == comm:
+                    found.append(pid)
         except FileNotFoundError:
             pass
-    return count
+    return found
+
+
+def dnsmasq_count(ns):
+    return len(procs(ns, "dnsmasq"))
+
+
+def status(pid):
+    """/proc/PID/status as {field: [values]}."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.split()
+    return fields
+
+
+def leftovers(ns):
+    """What the emulation still has in ns; empty once everything is gone."""
+    left = {
+        "bridges": our_bridges(ns),
+        "nft tables": [t for t in nft_tables(ns) if t.startswith("vmn")],
+        "dnsmasq": procs(ns, "dnsmasq"),
+        "keepers": procs(ns, KEEPER),
+        "state": [state_dir(ns)] if os.path.exists(state_dir(ns)) else [],
+    }
+    return {k: v for k, v in left.items() if v}
 
 
 def assert_nothing_left(ns):
-    assert our_bridges(ns) == []
-    assert not [t for t in nft_tables(ns) if t.startswith("vmn")]
-    assert dnsmasq_count(ns) == 0
-    assert not os.path.exists(state_dir(ns))
+    assert leftovers(ns) == {}
+
+
+def wait_nothing_left(ns):
+    """Cleanup that runs in the background: wait for it (a bound for failures only)."""
+    deadline = time.monotonic() + WAIT
+    while leftovers(ns) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert_nothing_left(ns)
+
+
+def keeper_of(ns, g):
+    """The keeper of guest g's interface."""
+    keepers = [pid for pid in procs(ns, KEEPER) if status(pid)["PPid"] == [str(g.proc.pid)]]
+    assert len(keepers) == 1, keepers
+    return keepers[0]
 
 
 def test_two_processes_share_one_network(netns, guest):
@@ -100,9 +150,100 @@ def kill9(g):
     g.proc.wait()
 
 
+def kill9_with_keeper(ns, g):
+    """kill -9 of g's keeper, then of g: nobody removes g's network."""
+    os.kill(keeper_of(ns, g), signal.SIGKILL)
+    kill9(g)
+
+
+# --- processes that dropped root, and their keepers --------------------------
+
+
+def test_dropped_process_stop_removes_network(netns, guest):
+    g = guest(netns, "--mode", "shared", "--drop-to", NOBODY)
+    assert g.started
+    st = status(g.proc.pid)
+    assert st["Uid"] == [NOBODY] * 4
+    assert st["CapEff"] == ["0000000000000000"]
+    # The keeper kept root for the teardown the probe can no longer do.
+    assert status(keeper_of(netns, g))["Uid"] == ["0"] * 4
+    assert len(our_bridges(netns)) == 1
+    assert g.stop()["stop"] == VMNET_SUCCESS
+    # Bridge, NAT table, dnsmasq and state are gone, and the keeper reaped.
+    assert_nothing_left(netns)
+
+
+def test_dropped_process_last_stop_of_shared_network(netns, guest):
+    a = guest(netns, "--mode", "shared", "--drop-to", NOBODY)
+    b = guest(netns, "--mode", "shared", "--drop-to", NOBODY)
+    bridges = our_bridges(netns)
+    assert len(bridges) == 1
+    assert a.stop()["stop"] == VMNET_SUCCESS
+    # Still in use by b.
+    assert our_bridges(netns) == bridges
+    assert dnsmasq_count(netns) == 1
+    assert b.stop()["stop"] == VMNET_SUCCESS
+    assert_nothing_left(netns)
+
+
+def test_dropped_process_killed_leaves_nothing(netns, guest):
+    g = guest(netns, "--mode", "shared", "--drop-to", NOBODY)
+    assert len(our_bridges(netns)) == 1
+    kill9(g)
+    # No other start or stop: the keeper saw the process go.
+    wait_nothing_left(netns)
+
+
+def test_keeper_holds_no_descriptor_of_the_process(netns, guest):
+    g = guest(netns, "--mode", "host", "--drop-to", NOBODY)
+    keeper = keeper_of(netns, g)
+    fds = {int(fd): os.readlink(f"/proc/{keeper}/fd/{fd}") for fd in os.listdir(f"/proc/{keeper}/fd")}
+    # Not the TAP, not the probe's pipes: stdio on /dev/null and its socket.
+    assert [fds.pop(fd) for fd in (0, 1, 2)] == ["/dev/null"] * 3
+    assert len(fds) == 1 and list(fds.values())[0].startswith("socket:")
+    assert g.stop()["stop"] == VMNET_SUCCESS
+    assert_nothing_left(netns)
+
+
+def test_keeper_survives_session_signals(netns, guest):
+    g = guest(netns, "--mode", "host", "--drop-to", NOBODY)
+    keeper = keeper_of(netns, g)
+    ignored = int(status(keeper)["SigIgn"][0], 16)
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        assert ignored & (1 << (sig - 1)), sig
+        os.kill(keeper, sig)
+    assert g.stop()["stop"] == VMNET_SUCCESS
+    assert_nothing_left(netns)
+
+
+def test_process_group_killed_leaves_nothing(netns):
+    """SIGKILL to the process group (as vmnet-client escalates) misses the keeper."""
+    proc = netns.popen([PROBE, "--mode", "shared", "--drop-to", NOBODY, "serve"],
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], WAIT * 3)
+        assert ready
+        assert "vmnet_start_address" in json.loads(proc.stdout.readline())
+        keepers = procs(netns, KEEPER)
+        assert len(keepers) == 1
+        assert os.getpgid(keepers[0]) != proc.pid
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=WAIT)
+        wait_nothing_left(netns)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
+
+
+# --- reclaiming what nobody removed ------------------------------------------
+
+
 def test_killed_process_reclaimed_by_next_start(netns, guest):
     victim = guest(netns, "--mode", "shared")
-    kill9(victim)
+    kill9_with_keeper(netns, victim)
     # The TAP died with the process; the rest is left behind.
     bridges = our_bridges(netns)
     assert len(bridges) == 1 and ports(netns, bridges[0]) == 0
@@ -122,7 +263,7 @@ def test_killed_process_reclaimed_by_next_start(netns, guest):
 def test_killed_process_reclaimed_by_next_stop(netns, guest):
     survivor = guest(netns, "--mode", "host")
     victim = guest(netns, "--mode", "shared")
-    kill9(victim)
+    kill9_with_keeper(netns, victim)
     assert len(our_bridges(netns)) == 2
     assert survivor.stop()["stop"] == VMNET_SUCCESS
     assert_nothing_left(netns)
@@ -148,7 +289,7 @@ def test_state_of_deleted_namespace_is_collected(make_netns, guest):
     g = guest(gone, "--mode", "shared")
     assert g.started
     path = state_dir(gone)
-    kill9(g)
+    kill9_with_keeper(gone, g)
     gone.destroy()  # kills dnsmasq; the bridge goes with the namespace
     assert os.path.isdir(path)
     other = make_netns("vmnet-other")

@@ -10,6 +10,9 @@
  *   --interface NAME                    bridged mode: the bridge
  *   --nat66 PREFIX                      vmnet_nat66_prefix
  *   --isolate  --tso  --checksum-offload  --no-mac
+ *   --drop-to ID                        once started (before printing the
+ *                                       parameters), become uid and gid ID
+ *                                       with no supplementary groups, for good
  *
  * Every command but list starts an interface and prints its
  * interface_param as one JSON line; if the start fails it prints
@@ -36,6 +39,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +89,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: vmnet-probe [--mode M] [--start A --end A --mask A] [--id UUID]\n"
 	                "       [--interface NAME] [--nat66 PREFIX] [--isolate] [--tso]\n"
-	                "       [--checksum-offload] [--no-mac] start|serve|errors|events|list\n");
+	                "       [--checksum-offload] [--no-mac] [--drop-to ID]\n"
+	                "       start|serve|errors|events|list\n");
 	exit(1);
 }
 
@@ -148,18 +153,26 @@ parse_mode(const char *s)
 }
 
 static xpc_object_t
-parse_options(int argc, char **argv, const char **command)
+parse_options(int argc, char **argv, const char **command, long *drop_to)
 {
 	static const struct option options[] = {
-	    {"mode", required_argument, NULL, 'm'},  {"start", required_argument, NULL, 's'},
-	    {"end", required_argument, NULL, 'e'},   {"mask", required_argument, NULL, 'k'},
-	    {"id", required_argument, NULL, 'i'},    {"interface", required_argument, NULL, 'n'},
-	    {"nat66", required_argument, NULL, '6'}, {"isolate", no_argument, NULL, 'I'},
-	    {"tso", no_argument, NULL, 'T'},         {"checksum-offload", no_argument, NULL, 'C'},
-	    {"no-mac", no_argument, NULL, 'M'},      {NULL, 0, NULL, 0},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"start", required_argument, NULL, 's'},
+	    {"end", required_argument, NULL, 'e'},
+	    {"mask", required_argument, NULL, 'k'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"interface", required_argument, NULL, 'n'},
+	    {"nat66", required_argument, NULL, '6'},
+	    {"isolate", no_argument, NULL, 'I'},
+	    {"tso", no_argument, NULL, 'T'},
+	    {"checksum-offload", no_argument, NULL, 'C'},
+	    {"no-mac", no_argument, NULL, 'M'},
+	    {"drop-to", required_argument, NULL, 'D'},
+	    {NULL, 0, NULL, 0},
 	};
 	xpc_object_t desc = xpc_dictionary_create_empty();
 	uuid_t id;
+	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -199,6 +212,11 @@ parse_options(int argc, char **argv, const char **command)
 			break;
 		case 'M':
 			xpc_dictionary_set_bool(desc, vmnet_allocate_mac_address_key, false);
+			break;
+		case 'D':
+			*drop_to = strtol(optarg, &end, 10);
+			if (*end || *drop_to <= 0 || *drop_to > 65534)
+				usage();
 			break;
 		default:
 			usage();
@@ -249,9 +267,24 @@ parse_param_addresses(struct probe *p, xpc_object_t param)
 		inet_pton(AF_INET, gw, &p->gateway);
 }
 
-/* Start the interface and print its parameters; exit 2 on failure. */
+/* Become an unprivileged user for good, as vmnet-helper does after its start. */
 static void
-probe_start(struct probe *p, xpc_object_t desc)
+probe_drop(long id)
+{
+	gid_t gid = (gid_t)id;
+
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid((uid_t)id) < 0) {
+		fprintf(stderr, "vmnet-probe: cannot drop to %ld: %s\n", id, strerror(errno));
+		exit(1);
+	}
+}
+
+/*
+ * Start the interface, drop to @drop_to if positive, and print the
+ * interface's parameters; exit 2 on failure.
+ */
+static void
+probe_start(struct probe *p, xpc_object_t desc, long drop_to)
 {
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
 	__block vmnet_return_t status = VMNET_FAILURE;
@@ -284,6 +317,8 @@ probe_start(struct probe *p, xpc_object_t desc)
 		print_json(json);
 		exit(2);
 	}
+	if (drop_to > 0)
+		probe_drop(drop_to);
 	print_json(json);
 }
 
@@ -653,7 +688,8 @@ main(int argc, char **argv)
 {
 	static struct probe probe;
 	const char *command;
-	xpc_object_t desc = parse_options(argc, argv, &command);
+	long drop_to = -1;
+	xpc_object_t desc = parse_options(argc, argv, &command, &drop_to);
 	cJSON *json;
 
 	if (strcmp(command, "list") == 0)
@@ -662,7 +698,7 @@ main(int argc, char **argv)
 	    strcmp(command, "errors") != 0 && strcmp(command, "events") != 0)
 		usage();
 	probe.queue = dispatch_queue_create("vmnet-probe", DISPATCH_QUEUE_SERIAL);
-	probe_start(&probe, desc);
+	probe_start(&probe, desc, drop_to);
 	xpc_release(desc);
 	if (strcmp(command, "serve") == 0)
 		return probe_serve(&probe);
