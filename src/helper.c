@@ -99,8 +99,8 @@ list_shared_interfaces(const struct helper *h)
 	if (h->opts.action != OPTIONS_LIST_SHARED_INTERFACES)
 		return;
 	if (vmnet_if_shared_interfaces(^bool(const char *name) {
-	      printf("%s\n", name);
-	      return true;
+		    printf("%s\n", name);
+		    return true;
 	    }) < 0)
 		log_fatal("vmnet returned no list of shared interfaces");
 	exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
@@ -148,8 +148,8 @@ check_environment(const struct helper *h)
 	if (!want)
 		return;
 	if (vmnet_if_shared_interfaces(^bool(const char *name) {
-	      found = strcmp(name, want) == 0;
-	      return !found;
+		    found = strcmp(name, want) == 0;
+		    return !found;
 	    }) < 0)
 		log_fatal("--shared-interface: vmnet returned no list of shared interfaces");
 	if (!found) {
@@ -177,7 +177,7 @@ watch_signal(struct helper *h, int sig)
 	/* cppcheck cannot parse block literals: the rest of this file is not checked. */
 	// cppcheck-suppress syntaxError
 	dispatch_source_set_event_handler(src, ^{
-	  on_signal(h, sig);
+		on_signal(h, sig);
 	});
 	dispatch_resume(src);
 }
@@ -398,19 +398,19 @@ start_forwarding(struct helper *h)
 	}
 	stats_init(&h->stats);
 	if (vmnet_if_set_callback(&h->vif, ^{
-	      host_to_vm(h);
+		    host_to_vm(h);
 	    }) < 0) {
 		log_error("cannot set the vmnet event callback");
 		fwd_free(&h->fwd);
 		return -1;
 	}
 	dispatch_async(h->vm_queue, ^{
-	  vm_to_host(h);
+		vm_to_host(h);
 	});
 	h->forwarding = true;
 	/* Frames vmnet queued before the callback was set would wait for the next event. */
 	dispatch_async(h->host_queue, ^{
-	  host_to_vm(h);
+		host_to_vm(h);
 	});
 	log_info("forwarding, %u frames per batch", batch);
 	return 0;
@@ -472,7 +472,7 @@ start_stats(struct helper *h)
 	dispatch_source_set_timer(timer, dispatch_time(DISPATCH_TIME_NOW, (int64_t)interval),
 	                          interval, interval / 100);
 	dispatch_source_set_event_handler(timer, ^{
-	  report_stats(h);
+		report_stats(h);
 	});
 	dispatch_resume(timer);
 	log_info("reporting stats every %u seconds", h->opts.stats_interval);

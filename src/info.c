@@ -66,13 +66,13 @@ info_json(xpc_object_t param)
 	if (!items || !root)
 		goto out;
 	xpc_dictionary_apply(param, ^bool(const char *key, xpc_object_t value) {
-	  cJSON *v = n < count ? to_json(value) : NULL;
+		cJSON *v = n < count ? to_json(value) : NULL;
 
-	  if (v)
-		  items[n++] = (struct item){key, v};
-	  /* cppcheck takes the block's return for info_json()'s. */
-	  // cppcheck-suppress CastIntegerToAddressAtReturn
-	  return true;
+		if (v)
+			items[n++] = (struct item){key, v};
+		/* cppcheck takes the block's return for info_json()'s. */
+		// cppcheck-suppress CastIntegerToAddressAtReturn
+		return true;
 	});
 	qsort(items, n, sizeof(*items), by_key);
 	for (size_t i = 0; i < n; i++)

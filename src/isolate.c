@@ -29,8 +29,9 @@
 
 /*
  * Descriptors allowed above the highest one open when forwarding starts:
- * none of ours are opened later; this is room for the platform's vmnet
- * stop (on Linux, netlink sockets).
+ * none of ours are opened later; this is room for whatever the system's
+ * vmnet_stop_interface() may open (nothing on Linux, where a keeper
+ * process does the teardown; undocumented on macOS).
  */
 #define ISOLATE_FD_HEADROOM 16
 

@@ -135,10 +135,10 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, 
 		return -1;
 	}
 	vif->iface = vmnet_start_interface(desc, queue, ^(vmnet_return_t st, xpc_object_t p) {
-	  result = st;
-	  if (st == VMNET_SUCCESS && p)
-		  param = xpc_retain(p);
-	  dispatch_semaphore_signal(done);
+		result = st;
+		if (st == VMNET_SUCCESS && p)
+			param = xpc_retain(p);
+		dispatch_semaphore_signal(done);
 	});
 	if (dispatch_semaphore_wait(done, deadline(timeout_sec)) != 0) {
 		errno = ETIMEDOUT;
@@ -179,9 +179,9 @@ vmnet_if_set_callback(struct vmnet_if *vif, dispatch_block_t on_packets)
 		st = vmnet_interface_set_event_callback(
 		    vif->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, vif->queue,
 		    ^(interface_event_t mask, xpc_object_t event) {
-		      (void)mask;
-		      (void)event;
-		      on_packets();
+			    (void)mask;
+			    (void)event;
+			    on_packets();
 		    });
 	} else {
 		st = vmnet_interface_set_event_callback(
@@ -217,8 +217,8 @@ vmnet_if_stop(struct vmnet_if *vif, int timeout_sec, vmnet_return_t *status)
 		return -1;
 	}
 	*status = vmnet_stop_interface(vif->iface, vif->queue, ^(vmnet_return_t st) {
-	  result = st;
-	  dispatch_semaphore_signal(done);
+		result = st;
+		dispatch_semaphore_signal(done);
 	});
 	vif->iface = NULL;
 	if (*status != VMNET_SUCCESS) {

@@ -234,22 +234,22 @@ param_to_json(xpc_object_t param)
 	cJSON *json = cJSON_CreateObject();
 
 	xpc_dictionary_apply(param, ^bool(const char *key, xpc_object_t value) {
-	  xpc_type_t type = xpc_get_type(value);
-	  char buf[37];
+		xpc_type_t type = xpc_get_type(value);
+		char buf[37];
 
-	  if (type == XPC_TYPE_UINT64)
-		  cJSON_AddNumberToObject(json, key, (double)xpc_uint64_get_value(value));
-	  else if (type == XPC_TYPE_STRING)
-		  cJSON_AddStringToObject(json, key, xpc_string_get_string_ptr(value));
-	  else if (type == XPC_TYPE_BOOL)
-		  cJSON_AddBoolToObject(json, key, xpc_bool_get_value(value));
-	  else if (type == XPC_TYPE_UUID) {
-		  format_uuid(xpc_uuid_get_bytes(value), buf);
-		  cJSON_AddStringToObject(json, key, buf);
-	  }
-	  /* cppcheck reads the block literal as part of the function. */
-	  // cppcheck-suppress CastIntegerToAddressAtReturn
-	  return true;
+		if (type == XPC_TYPE_UINT64)
+			cJSON_AddNumberToObject(json, key, (double)xpc_uint64_get_value(value));
+		else if (type == XPC_TYPE_STRING)
+			cJSON_AddStringToObject(json, key, xpc_string_get_string_ptr(value));
+		else if (type == XPC_TYPE_BOOL)
+			cJSON_AddBoolToObject(json, key, xpc_bool_get_value(value));
+		else if (type == XPC_TYPE_UUID) {
+			format_uuid(xpc_uuid_get_bytes(value), buf);
+			cJSON_AddStringToObject(json, key, buf);
+		}
+		/* cppcheck reads the block literal as part of the function. */
+		// cppcheck-suppress CastIntegerToAddressAtReturn
+		return true;
 	});
 	return json;
 }
@@ -291,15 +291,18 @@ probe_start(struct probe *p, xpc_object_t desc, long drop_to)
 	__block cJSON *json = NULL;
 
 	p->iface = vmnet_start_interface(desc, p->queue, ^(vmnet_return_t s, xpc_object_t param) {
-	  status = s;
-	  if (s == VMNET_SUCCESS) {
-		  json = param_to_json(param);
-		  p->max_packet_size = xpc_dictionary_get_uint64(param, vmnet_max_packet_size_key);
-		  p->read_max = (int)xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
-		  p->write_max = (int)xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
-		  parse_param_addresses(p, param);
-	  }
-	  dispatch_semaphore_signal(done);
+		status = s;
+		if (s == VMNET_SUCCESS) {
+			json = param_to_json(param);
+			p->max_packet_size =
+			    xpc_dictionary_get_uint64(param, vmnet_max_packet_size_key);
+			p->read_max =
+			    (int)xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
+			p->write_max =
+			    (int)xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
+			parse_param_addresses(p, param);
+		}
+		dispatch_semaphore_signal(done);
 	});
 	if (!p->iface) {
 		fprintf(stderr, "vmnet-probe: vmnet_start_interface returned NULL\n");
@@ -331,8 +334,8 @@ probe_stop(struct probe *p)
 	vmnet_return_t rc;
 
 	rc = vmnet_stop_interface(p->iface, p->queue, ^(vmnet_return_t s) {
-	  status = s;
-	  dispatch_semaphore_signal(done);
+		status = s;
+		dispatch_semaphore_signal(done);
 	});
 	if (rc == VMNET_SUCCESS &&
 	    dispatch_semaphore_wait(done, dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT)) != 0) {
@@ -420,8 +423,8 @@ probe_serve(struct probe *p)
 		p->pkts[i].vm_pkt_iovcnt = 1;
 	}
 	on_event = ^(interface_event_t mask, xpc_object_t event) {
-	  if (mask & VMNET_INTERFACE_PACKETS_AVAILABLE)
-		  probe_on_event(p, event);
+		if (mask & VMNET_INTERFACE_PACKETS_AVAILABLE)
+			probe_on_event(p, event);
 	};
 	rc = vmnet_interface_set_event_callback(p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE,
 	                                        p->queue, on_event);
@@ -640,15 +643,15 @@ probe_events(struct probe *p)
 	cJSON *json;
 
 	one_per_event = ^(interface_event_t mask, xpc_object_t event) {
-	  int count = 1;
+		int count = 1;
 
-	  (void)mask;
-	  (void)event;
-	  events++;
-	  pkt.vm_pkt_size = iov.iov_len = p->max_packet_size;
-	  if (vmnet_read(p->iface, &pkt, &count) == VMNET_SUCCESS && count == 1 &&
-	      is_gateway_arp_reply(p, buf, pkt.vm_pkt_size) && ++replies == 5)
-		  dispatch_semaphore_signal(got);
+		(void)mask;
+		(void)event;
+		events++;
+		pkt.vm_pkt_size = iov.iov_len = p->max_packet_size;
+		if (vmnet_read(p->iface, &pkt, &count) == VMNET_SUCCESS && count == 1 &&
+		    is_gateway_arp_reply(p, buf, pkt.vm_pkt_size) && ++replies == 5)
+			dispatch_semaphore_signal(got);
 	};
 	if (vmnet_interface_set_event_callback(p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE,
 	                                       p->queue, one_per_event) != VMNET_SUCCESS)

@@ -101,13 +101,13 @@ fifo_submitter(void *arg)
 		int seq = i;
 
 		dispatch_async(fifo.queue, ^(void) {
-		  if (atomic_fetch_add(&fifo.running, 1) != 0)
-			  fifo.overlap = true;
-		  if (fifo.last[id] != seq - 1)
-			  fifo.out_of_order = true;
-		  fifo.last[id] = seq;
-		  fifo.total++;
-		  atomic_fetch_sub(&fifo.running, 1);
+			if (atomic_fetch_add(&fifo.running, 1) != 0)
+				fifo.overlap = true;
+			if (fifo.last[id] != seq - 1)
+				fifo.out_of_order = true;
+			fifo.last[id] = seq;
+			fifo.total++;
+			atomic_fetch_sub(&fifo.running, 1);
 		});
 	}
 	return NULL;
@@ -182,13 +182,13 @@ test_sync_returns_after_block(void **state)
 	(void)state;
 	/* An earlier block holds the queue until we open the gate. */
 	dispatch_async(q, ^(void) {
-	  dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
-	  value = 1;
+		dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
+		value = 1;
 	});
 	dispatch_semaphore_signal(gate);
 	dispatch_sync(q, ^(void) {
-	  value = value * 10 + 2;
-	  label = dispatch_queue_get_label(NULL);
+		value = value * 10 + 2;
+		label = dispatch_queue_get_label(NULL);
 	});
 	assert_int_equal(value, 12);
 	assert_string_equal(label, "test.sync");
@@ -206,10 +206,10 @@ test_nested_sync(void **state)
 
 	(void)state;
 	dispatch_sync(a, ^(void) {
-	  dispatch_sync(b, ^(void) {
-	    steps++;
-	  });
-	  steps++;
+		dispatch_sync(b, ^(void) {
+			steps++;
+		});
+		steps++;
 	});
 	assert_int_equal(steps, 2);
 	assert_string_equal(dispatch_queue_get_label(b), "");
@@ -223,7 +223,7 @@ sync_on_own_queue(void)
 	dispatch_queue_t q = dispatch_queue_create("test.deadlock", NULL);
 
 	dispatch_sync(q, ^(void) {
-	  dispatch_sync_f(q, NULL, nop);
+		dispatch_sync_f(q, NULL, nop);
 	});
 }
 
@@ -242,9 +242,9 @@ sync_back_to_outer_queue(void)
 	dispatch_queue_t b = dispatch_queue_create("test.inner", NULL);
 
 	dispatch_async(a, ^(void) {
-	  dispatch_sync(b, ^(void) {
-	    dispatch_sync_f(a, NULL, nop);
-	  });
+		dispatch_sync(b, ^(void) {
+			dispatch_sync_f(a, NULL, nop);
+		});
 	});
 	pause();
 }
@@ -267,15 +267,15 @@ test_released_queue_runs_pending(void **state)
 
 	(void)state;
 	dispatch_async(q, ^(void) {
-	  dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
+		dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
 	});
 	for (i = 0; i < 100; i++) {
 		dispatch_async(q, ^(void) {
-		  ran++;
+			ran++;
 		});
 	}
 	dispatch_async(q, ^(void) {
-	  dispatch_semaphore_signal(done);
+		dispatch_semaphore_signal(done);
 	});
 	dispatch_release(q);
 	dispatch_semaphore_signal(gate);
@@ -294,7 +294,7 @@ test_queue_suspend_resume(void **state)
 	(void)state;
 	dispatch_suspend(q);
 	dispatch_async(q, ^(void) {
-	  dispatch_semaphore_signal(done);
+		dispatch_semaphore_signal(done);
 	});
 	assert_int_not_equal(wait_for(done, SHORT_WAIT), 0);
 	dispatch_resume(q);
@@ -441,12 +441,12 @@ static void
 counter_handlers(dispatch_source_t ds, struct counter *c)
 {
 	dispatch_source_set_event_handler(ds, ^(void) {
-	  atomic_fetch_add(&c->total, (unsigned int)dispatch_source_get_data(ds));
-	  atomic_fetch_add(&c->calls, 1);
-	  dispatch_semaphore_signal(c->event);
+		atomic_fetch_add(&c->total, (unsigned int)dispatch_source_get_data(ds));
+		atomic_fetch_add(&c->calls, 1);
+		dispatch_semaphore_signal(c->event);
 	});
 	dispatch_source_set_cancel_handler(ds, ^(void) {
-	  dispatch_semaphore_signal(c->cancel);
+		dispatch_semaphore_signal(c->cancel);
 	});
 }
 
@@ -639,14 +639,14 @@ test_timer_fires_coalesce_while_queue_busy(void **state)
 	(void)state;
 	ds = dispatch_source_create(DISPATCH_SOURCE_TYPE_TIMER, 0, 0, q);
 	dispatch_source_set_event_handler(ds, ^(void) {
-	  if (first_data == 0) {
-		  first_data = dispatch_source_get_data(ds);
-		  dispatch_semaphore_signal(first);
-	  }
+		if (first_data == 0) {
+			first_data = dispatch_source_get_data(ds);
+			dispatch_semaphore_signal(first);
+		}
 	});
 	/* The queue is busy while the timer fires every millisecond. */
 	dispatch_async(q, ^(void) {
-	  dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
+		dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
 	});
 	dispatch_source_set_timer(ds, DISPATCH_TIME_NOW, NSEC_PER_MSEC, 0);
 	dispatch_resume(ds);

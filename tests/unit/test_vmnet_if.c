@@ -63,18 +63,18 @@ vmnet_start_interface(xpc_object_t desc, dispatch_queue_t q,
 		/* cppcheck cannot parse block literals: the rest of this file is not checked. */
 		// cppcheck-suppress syntaxError
 		dispatch_async(q, ^{
-		  xpc_object_t p = NULL;
+			xpc_object_t p = NULL;
 
-		  if (fake.status == VMNET_SUCCESS) {
-			  p = xpc_dictionary_create(NULL, NULL, 0);
-			  xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key, 1514);
-			  xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key, 200);
-			  xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key, 100);
-		  }
-		  copy(fake.status, p);
-		  if (p)
-			  xpc_release(p);
-		  Block_release(copy);
+			if (fake.status == VMNET_SUCCESS) {
+				p = xpc_dictionary_create(NULL, NULL, 0);
+				xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key, 1514);
+				xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key, 200);
+				xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key, 100);
+			}
+			copy(fake.status, p);
+			if (p)
+				xpc_release(p);
+			Block_release(copy);
 		});
 	}
 	return fake.handle;
@@ -94,8 +94,8 @@ vmnet_stop_interface(interface_ref iface, dispatch_queue_t q,
 	}
 	if (fake.stop == ANSWER) {
 		dispatch_async(q, ^{
-		  copy(VMNET_SUCCESS);
-		  Block_release(copy);
+			copy(VMNET_SUCCESS);
+			Block_release(copy);
 		});
 	}
 	return VMNET_SUCCESS;
@@ -297,8 +297,8 @@ test_shared_interfaces(void **state)
 
 	(void)state;
 	assert_int_equal(vmnet_if_shared_interfaces(^bool(const char *name) {
-		           (void)name;
-		           return true;
+		                 (void)name;
+		                 return true;
 	                 }),
 	                 -1);
 	fake.names[0] = "en0";
@@ -306,9 +306,9 @@ test_shared_interfaces(void **state)
 	fake.names[2] = "br2";
 	fake.n_names = 3;
 	assert_int_equal(vmnet_if_shared_interfaces(^bool(const char *name) {
-		           seen++;
-		           snprintf(last_name, sizeof(last_name), "%s", name);
-		           return strcmp(name, "br1") != 0;
+		                 seen++;
+		                 snprintf(last_name, sizeof(last_name), "%s", name);
+		                 return strcmp(name, "br1") != 0;
 	                 }),
 	                 0);
 	assert_int_equal(seen, 2);

@@ -222,9 +222,9 @@ test_wrong_object_type_is_harmless(void **state)
 	assert_null(xpc_dictionary_get_value(u, "k"));
 	assert_int_equal(xpc_dictionary_get_count(u), 0);
 	assert_true(xpc_dictionary_apply(u, ^bool(const char *key, xpc_object_t value) {
-	  (void)key;
-	  (void)value;
-	  return false;
+		(void)key;
+		(void)value;
+		return false;
 	}));
 	xpc_array_append_value(s, u);
 	assert_int_equal(xpc_refcount(u), 1);
@@ -268,10 +268,10 @@ test_dictionary_apply(void **state)
 	xpc_dictionary_set_uint64(d, "four", 4);
 
 	assert_true(xpc_dictionary_apply(d, ^bool(const char *key, xpc_object_t value) {
-	  assert_ptr_equal(xpc_dictionary_get_value(d, key), value);
-	  sum += xpc_uint64_get_value(value);
-	  seen++;
-	  return true;
+		assert_ptr_equal(xpc_dictionary_get_value(d, key), value);
+		sum += xpc_uint64_get_value(value);
+		seen++;
+		return true;
 	}));
 	assert_int_equal(seen, 3);
 	assert_int_equal(sum, 7);
@@ -279,10 +279,10 @@ test_dictionary_apply(void **state)
 	/* Stops at the first false and reports that it stopped. */
 	seen = 0;
 	assert_false(xpc_dictionary_apply(d, ^bool(const char *key, xpc_object_t value) {
-	  (void)key;
-	  (void)value;
-	  seen++;
-	  return seen < 2;
+		(void)key;
+		(void)value;
+		seen++;
+		return seen < 2;
 	}));
 	assert_int_equal(seen, 2);
 	xpc_release(d);
@@ -323,17 +323,17 @@ test_array(void **state)
 	assert_int_equal(xpc_refcount(w), 2);
 
 	assert_false(xpc_array_apply(a, ^bool(size_t index, xpc_object_t value) {
-	  assert_ptr_equal(xpc_array_get_value(a, index), value);
-	  visits++;
-	  return index < 1;
+		assert_ptr_equal(xpc_array_get_value(a, index), value);
+		visits++;
+		return index < 1;
 	}));
 	assert_int_equal(visits, 2);
 	visits = 0;
 	assert_true(xpc_array_apply(a, ^bool(size_t index, xpc_object_t value) {
-	  (void)index;
-	  (void)value;
-	  visits++;
-	  return true;
+		(void)index;
+		(void)value;
+		visits++;
+		return true;
 	}));
 	assert_int_equal(visits, 3);
 
