@@ -11,7 +11,8 @@
 # client. Measured: vm->host (iperf3 client sends) and host->vm (-R),
 # then the same over a plain veth pair between two namespaces as the
 # kernel-only reference. Prints Gbit/s and the helper's packets per
-# batched call from its final stats line. Nothing is left behind.
+# batched call from its final stats line, and the helper's CPU time per
+# packet. Nothing is left behind.
 #
 # Linux queues at most net.unix.max_dgram_qlen datagrams (default 10) on a
 # unix datagram socket, where macOS bounds the queue by SO_RCVBUF only; the
@@ -114,10 +115,14 @@ echo "options: -t $seconds -P $streams $*; net.unix.max_dgram_qlen ${QLEN:-512}"
 printf 'vm->host   %s Gbit/s\n' "$(iperf "$vm" $gw)"
 printf 'host->vm   %s Gbit/s\n' "$(iperf "$host" $guest)"
 
+# CPU seconds the helper used (all its threads), from /proc.
+helper_pid=$(pgrep -P "$client_pid" -x vmnet-helper)
+cpu=$(awk -v tck="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / tck }' \
+	"/proc/$helper_pid/stat")
 kill "$client_pid"
 wait "$client_pid" || true
 client_pid=
-/usr/bin/python3 - "$work/helper.log" <<'EOF'
+/usr/bin/python3 - "$work/helper.log" "$cpu" <<'EOF'
 import json, sys
 last = None
 for line in open(sys.argv[1]):
@@ -131,6 +136,10 @@ for d in ("host_to_vm", "vm_to_host"):
     print("%-10s %d packets, %d drops, %.1f packets per socket call"
           % (d.replace("_to_", "->"), s["packets"], s["drops"],
              s["packets"] / calls if calls else 0.0))
+cpu = float(sys.argv[2])
+total = sum(last[d]["packets"] for d in ("host_to_vm", "vm_to_host"))
+print("helper CPU %.2f s for %d packets: %.2f us per packet"
+      % (cpu, total, cpu * 1e6 / total if total else 0.0))
 EOF
 
 # Reference: the same iperf3 over a veth pair, no helper in the path.
