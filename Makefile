@@ -150,7 +150,7 @@ demo: programs tools
 	scripts/demo.sh
 
 # Manual pages: mandoc's lint at warning level, and groff's own warnings.
-MANPAGES := man/vmnet-helper.8 man/vmnet-client.1
+MANPAGES := docs/man/vmnet-helper.8 docs/man/vmnet-client.1
 
 man-lint:
 	mandoc -T lint -W warning $(MANPAGES)
@@ -169,8 +169,8 @@ install: programs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(DOCDIR)/sudoers.d
 	install -m 0755 $(PROGRAMS:%=$(B)/%) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 man/vmnet-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 man/vmnet-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/man/vmnet-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/man/vmnet-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(SUDOERS_DOCS) $(DESTDIR)$(DOCDIR)/sudoers.d/
 
 uninstall:

@@ -252,7 +252,7 @@ share/doc/vmnet-helper share/doc/vmnet-helper/sudoers.d"
 build_path() {
 	case $1 in
 	bin/*) echo "build/${1#bin/}" ;;
-	share/man/man?/*) echo "man/${1##*/}" ;;
+	share/man/man?/*) echo "docs/man/${1##*/}" ;;
 	share/doc/vmnet-helper/sudoers.d/*) echo "sudoers.d/${1##*/}" ;;
 	share/doc/vmnet-helper/LICENSE | share/doc/vmnet-helper/README.md) echo "${1##*/}" ;;
 	esac

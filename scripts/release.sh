@@ -85,7 +85,7 @@ sha256() {
 
 # The files install.sh expects besides the programs; a release without them
 # is broken, a check build only warns.
-DOCS="man/vmnet-helper.8 man/vmnet-client.1 sudoers.d/vmnet-helper
+DOCS="docs/man/vmnet-helper.8 docs/man/vmnet-client.1 sudoers.d/vmnet-helper
 	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md"
 
 check_docs() {
@@ -113,7 +113,7 @@ stage() {
 	for f in $DOCS LICENSE README.md install.sh; do
 		[ -f "$f" ] || continue
 		case $f in
-		man/*)
+		docs/man/*)
 			dir=$top/share/man/man${f##*.}
 			mkdir -p "$dir"
 			cp "$f" "$dir/"

@@ -22,8 +22,8 @@ PROGRAMS = ("vmnet-helper", "vmnet-client")
 LAYOUT = {
     "bin/vmnet-helper": "build/vmnet-helper",
     "bin/vmnet-client": "build/vmnet-client",
-    "share/man/man8/vmnet-helper.8": "man/vmnet-helper.8",
-    "share/man/man1/vmnet-client.1": "man/vmnet-client.1",
+    "share/man/man8/vmnet-helper.8": "docs/man/vmnet-helper.8",
+    "share/man/man1/vmnet-client.1": "docs/man/vmnet-client.1",
     "share/doc/vmnet-helper/sudoers.d/vmnet-helper": "sudoers.d/vmnet-helper",
     "share/doc/vmnet-helper/sudoers.d/vmnet-helper-closefrom": "sudoers.d/vmnet-helper-closefrom",
     "share/doc/vmnet-helper/sudoers.d/README.md": "sudoers.d/README.md",
@@ -59,7 +59,7 @@ def make_source_tree(root):
     src = os.path.join(root, "src")
     os.makedirs(os.path.join(src, "build"))
     shutil.copy2(os.path.join(REPO, "install.sh"), src)
-    shutil.copytree(os.path.join(REPO, "man"), os.path.join(src, "man"))
+    shutil.copytree(os.path.join(REPO, "docs", "man"), os.path.join(src, "docs", "man"))
     shutil.copytree(os.path.join(REPO, "sudoers.d"), os.path.join(src, "sudoers.d"))
     for name in PROGRAMS:
         dest = os.path.join(src, "build", name)

@@ -193,8 +193,8 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
             for doc in ("share/doc/vmnet-helper/LICENSE",
                         "share/doc/vmnet-helper/LICENSE.cJSON"):
                 assert rel[doc].mode == 0o644
-            for src, dst in (("man/vmnet-helper.8", "share/man/man8/vmnet-helper.8"),
-                             ("man/vmnet-client.1", "share/man/man1/vmnet-client.1"),
+            for src, dst in (("docs/man/vmnet-helper.8", "share/man/man8/vmnet-helper.8"),
+                             ("docs/man/vmnet-client.1", "share/man/man1/vmnet-client.1"),
                              ("sudoers.d/vmnet-helper",
                               "share/doc/vmnet-helper/sudoers.d/vmnet-helper")):
                 if os.path.exists(os.path.join(ROOT, src)):

@@ -15,8 +15,8 @@ import pytest
 from installkit import BUILD, REPO
 
 PAGES = {
-    "vmnet-helper": os.path.join(REPO, "man", "vmnet-helper.8"),
-    "vmnet-client": os.path.join(REPO, "man", "vmnet-client.1"),
+    "vmnet-helper": os.path.join(REPO, "docs", "man", "vmnet-helper.8"),
+    "vmnet-client": os.path.join(REPO, "docs", "man", "vmnet-client.1"),
 }
 
 # "  -f, --fd FD      help" or "      --enable-tso    help"
