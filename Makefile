@@ -89,6 +89,14 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# Objects that embed VERSION and COMMIT are rebuilt when those change.
+VERSION_OBJS := $(B)/src/helper.o $(B)/src/client.o $(B)/src/options.o $(B)/src/client_opts.o
+$(VERSION_OBJS): $(B)/version
+$(B)/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
+.PHONY: FORCE
+
 $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
