@@ -10,10 +10,8 @@
  * vmnet_write() move frames straight between the caller's buffers and the
  * TAP, one read() or write() per frame, without allocating.
  *
- * Events: a poller thread per interface waits on the TAP and an eventfd.
- * When frames wait and a callback is set, it queues one delivery on the
- * callback's queue and stops watching the TAP until that delivery has run,
- * then watches again, so the callback fires again while frames remain.
+ * Events: a poller thread per interface (vmnet_event.c) calls the event
+ * callback while frames wait.
  *
  * Networks: a successful start forks a keeper (vmnet_keeper.c), a process
  * that keeps root when the caller drops it. Stopping the interface, or the
@@ -29,7 +27,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -46,6 +43,7 @@
 #include <vmnet/vmnet.h>
 
 #include "vmnet_desc.h"
+#include "vmnet_internal.h"
 #include "vmnet_keeper.h"
 #include "vmnet_net.h"
 #include "vmnet_tap.h"
@@ -81,40 +79,6 @@ const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
 /* Longest wait for the keeper: removing a network takes well under a second. */
 #define VMNET_KEEPER_TIMEOUT_MS 5000
 
-enum iface_state {
-	IFACE_STARTING,
-	IFACE_RUNNING,
-	IFACE_FAILED,
-	IFACE_STOPPED,
-};
-
-struct vmnet_interface {
-	atomic_int state; /* enum iface_state */
-	atomic_int busy;  /* vmnet_read/vmnet_write calls in progress */
-	int fd;           /* TAP, or -1 */
-	size_t max_packet_size;
-	bool attached; /* the TAP joined a network */
-	struct vmnet_keeper keeper;
-	struct vmnet_desc desc;
-	struct vmnet_net net;
-	uint8_t mac[6];
-	uuid_t id;
-
-	/* Event delivery; everything below is under lock. */
-	pthread_mutex_t lock;
-	pthread_t poller;
-	bool has_poller;
-	bool stopping;        /* the poller must exit */
-	int wake_fd;          /* eventfd waking the poller, or -1 */
-	bool pending;         /* a delivery is queued or running */
-	uint64_t gen;         /* bumped whenever the callback changes */
-	uint64_t pending_gen; /* gen the queued delivery was made for */
-	interface_event_t mask;
-	dispatch_queue_t queue;
-	vmnet_interface_event_callback_t callback;
-	xpc_object_t event; /* dictionary handed to the callback */
-};
-
 static pthread_once_t work_once = PTHREAD_ONCE_INIT;
 static dispatch_queue_t work_queue;
 
@@ -141,82 +105,6 @@ vmnet_privileged(void)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return false;
 	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN);
-}
-
-/* Wake the poller; called with the lock held. */
-static void
-iface_wake_locked(struct vmnet_interface *iface)
-{
-	uint64_t one = 1;
-
-	if (iface->wake_fd >= 0)
-		(void)!write(iface->wake_fd, &one, sizeof(one));
-}
-
-/* Runs on the callback's queue: one event, unless the callback changed. */
-static void
-iface_deliver(void *arg)
-{
-	struct vmnet_interface *iface = arg;
-	vmnet_interface_event_callback_t cb = NULL;
-	xpc_object_t event = NULL;
-
-	pthread_mutex_lock(&iface->lock);
-	if (!iface->stopping && atomic_load(&iface->state) == IFACE_RUNNING && iface->callback &&
-	    iface->gen == iface->pending_gen) {
-		cb = Block_copy(iface->callback);
-		event = xpc_retain(iface->event);
-	}
-	pthread_mutex_unlock(&iface->lock);
-	if (cb) {
-		/* The TAP cannot count its queue: at least one frame waits. */
-		xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, 1);
-		cb(VMNET_INTERFACE_PACKETS_AVAILABLE, event);
-		Block_release(cb);
-		xpc_release(event);
-	}
-	pthread_mutex_lock(&iface->lock);
-	iface->pending = false;
-	iface_wake_locked(iface);
-	pthread_mutex_unlock(&iface->lock);
-}
-
-static void *
-iface_poll(void *arg)
-{
-	struct vmnet_interface *iface = arg;
-	struct pollfd pfd[2] = {{.fd = iface->wake_fd, .events = POLLIN}, {.fd = iface->fd}};
-	uint64_t count;
-
-	for (;;) {
-		pthread_mutex_lock(&iface->lock);
-		if (iface->stopping) {
-			pthread_mutex_unlock(&iface->lock);
-			break;
-		}
-		pfd[1].events = iface->callback && !iface->pending &&
-		                        (iface->mask & VMNET_INTERFACE_PACKETS_AVAILABLE)
-		                    ? POLLIN
-		                    : 0;
-		pthread_mutex_unlock(&iface->lock);
-		if (poll(pfd, 2, -1) < 0)
-			continue; /* EINTR */
-		if (pfd[0].revents & POLLIN)
-			(void)!read(iface->wake_fd, &count, sizeof(count));
-		/* A TAP deleted under us reports errors forever: stop watching. */
-		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
-			pfd[1].fd = -1;
-		if (!(pfd[1].revents & POLLIN))
-			continue;
-		pthread_mutex_lock(&iface->lock);
-		if (!iface->stopping && iface->callback && !iface->pending) {
-			iface->pending = true;
-			iface->pending_gen = iface->gen;
-			dispatch_async_f(iface->queue, iface, iface_deliver);
-		}
-		pthread_mutex_unlock(&iface->lock);
-	}
-	return NULL;
 }
 
 static void
@@ -292,7 +180,7 @@ iface_close(struct vmnet_interface *iface)
 
 	pthread_mutex_lock(&iface->lock);
 	iface->stopping = true;
-	iface_wake_locked(iface);
+	vmnet_event_wake_locked(iface);
 	pthread_mutex_unlock(&iface->lock);
 	if (iface->has_poller)
 		pthread_join(iface->poller, NULL);
@@ -382,7 +270,7 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	if (iface->wake_fd < 0)
 		return iface_fail(iface, VMNET_FAILURE, "eventfd", errno);
 	iface->event = xpc_dictionary_create_empty();
-	err = pthread_create(&iface->poller, NULL, iface_poll, iface);
+	err = pthread_create(&iface->poller, NULL, vmnet_event_poll, iface);
 	if (err)
 		return iface_fail(iface, VMNET_FAILURE, "poller thread", err);
 	iface->has_poller = true;
@@ -504,46 +392,6 @@ vmnet_stop_interface(interface_ref interface, dispatch_queue_t queue,
 	}
 	op->stop_handler = Block_copy(handler);
 	dispatch_async_f(vmnet_work_queue(), op, op_stop);
-	return VMNET_SUCCESS;
-}
-
-vmnet_return_t
-vmnet_interface_set_event_callback(interface_ref interface, interface_event_t event_mask,
-                                   dispatch_queue_t queue,
-                                   vmnet_interface_event_callback_t callback)
-{
-	vmnet_interface_event_callback_t old_cb;
-	dispatch_queue_t old_queue;
-
-	if (!interface || (queue == NULL) != (callback == NULL))
-		return VMNET_INVALID_ARGUMENT;
-	switch (atomic_load(&interface->state)) {
-	case IFACE_RUNNING:
-		break;
-	case IFACE_STARTING:
-		return VMNET_SETUP_INCOMPLETE;
-	default:
-		return VMNET_INVALID_ARGUMENT;
-	}
-	pthread_mutex_lock(&interface->lock);
-	if (interface->stopping) {
-		pthread_mutex_unlock(&interface->lock);
-		return VMNET_INVALID_ARGUMENT;
-	}
-	old_cb = interface->callback;
-	old_queue = interface->queue;
-	interface->callback = callback ? Block_copy(callback) : NULL;
-	interface->queue = queue;
-	if (queue)
-		dispatch_retain(queue);
-	interface->mask = event_mask;
-	interface->gen++;
-	iface_wake_locked(interface);
-	pthread_mutex_unlock(&interface->lock);
-	if (old_cb)
-		Block_release(old_cb);
-	if (old_queue)
-		dispatch_release(old_queue);
 	return VMNET_SUCCESS;
 }
 

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vmnet_internal.h - what the files of the Linux vmnet API share: the
+ * interface behind an interface_ref, used by vmnet.c (start, stop, read,
+ * write) and vmnet_event.c (event delivery), and the poller's entry points.
+ */
+#ifndef VMNET_INTERNAL_H
+#define VMNET_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vmnet/vmnet.h>
+
+#include "vmnet_desc.h"
+#include "vmnet_keeper.h"
+#include "vmnet_net.h"
+
+enum iface_state {
+	IFACE_STARTING,
+	IFACE_RUNNING,
+	IFACE_FAILED,
+	IFACE_STOPPED,
+};
+
+struct vmnet_interface {
+	atomic_int state; /* enum iface_state */
+	atomic_int busy;  /* vmnet_read/vmnet_write calls in progress */
+	int fd;           /* TAP, or -1 */
+	size_t max_packet_size;
+	bool attached; /* the TAP joined a network */
+	struct vmnet_keeper keeper;
+	struct vmnet_desc desc;
+	struct vmnet_net net;
+	uint8_t mac[6];
+	uuid_t id;
+
+	/* Event delivery; everything below is under lock. */
+	pthread_mutex_t lock;
+	pthread_t poller;
+	bool has_poller;
+	bool stopping;        /* the poller must exit */
+	int wake_fd;          /* eventfd waking the poller, or -1 */
+	bool pending;         /* a delivery is queued or running */
+	uint64_t gen;         /* bumped whenever the callback changes */
+	uint64_t pending_gen; /* gen the queued delivery was made for */
+	interface_event_t mask;
+	dispatch_queue_t queue;
+	vmnet_interface_event_callback_t callback;
+	xpc_object_t event; /* dictionary handed to the callback */
+};
+
+/* Wake the poller of @iface; called with iface->lock held. */
+void vmnet_event_wake_locked(struct vmnet_interface *iface);
+
+/*
+ * vmnet_event_poll() - the poller thread of an interface
+ * @arg:	the struct vmnet_interface, with its TAP and wake_fd open
+ *
+ * Runs until iface->stopping is set and the poller woken.
+ */
+void *vmnet_event_poll(void *arg);
+
+#endif /* VMNET_INTERNAL_H */
