@@ -32,6 +32,14 @@ struct client_proc_spec {
 int client_proc_cloexec_all(void);
 
 /*
+ * client_proc_cloexec_pair() - mark both fds of a new pair close-on-exec;
+ * on failure close both.
+ *
+ * Return: 0, or -1 with errno.
+ */
+int client_proc_cloexec_pair(int fds[2]);
+
+/*
  * client_proc_pipe() - pipe(2) with both ends close-on-exec (macOS has no
  * pipe2). The client is single-threaded, so no exec can race with it.
  *

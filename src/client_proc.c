@@ -62,10 +62,8 @@ client_proc_cloexec_all(void)
 }
 
 int
-client_proc_pipe(int fds[2])
+client_proc_cloexec_pair(int fds[2])
 {
-	if (pipe(fds) < 0)
-		return -1;
 	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) < 0) {
 		int err = errno;
 
@@ -75,6 +73,14 @@ client_proc_pipe(int fds[2])
 		return -1;
 	}
 	return 0;
+}
+
+int
+client_proc_pipe(int fds[2])
+{
+	if (pipe(fds) < 0)
+		return -1;
+	return client_proc_cloexec_pair(fds);
 }
 
 /* Move @from to @to in the child; -1 leaves @to alone. */

@@ -4,6 +4,7 @@
  * socket in a private directory connected to the helper's --socket path.
  */
 #include "client_sock.h"
+#include "client_proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,15 +30,7 @@ client_sock_pair(int fds[2])
 {
 	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, fds) < 0)
 		return -1;
-	if (set_cloexec(fds[0]) < 0 || set_cloexec(fds[1]) < 0) {
-		int err = errno;
-
-		close(fds[0]);
-		close(fds[1]);
-		errno = err;
-		return -1;
-	}
-	return 0;
+	return client_proc_cloexec_pair(fds);
 }
 
 static int
