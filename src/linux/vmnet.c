@@ -8,7 +8,9 @@
  * serial queue (so a stop always follows its start) and the completion
  * handler always runs later on the caller's queue. vmnet_read() and
  * vmnet_write() move frames straight between the caller's buffers and the
- * TAP, one read() or write() per frame, without allocating.
+ * TAP, one read() or write() per frame, without allocating. With TSO or
+ * checksum offload the TAP has a virtio-net header, which
+ * vmnet_offload.c builds for frames written and consumes for frames read.
  *
  * Events: a poller thread per interface (vmnet_event.c) calls the event
  * callback while frames wait.
@@ -46,6 +48,7 @@
 #include "vmnet_internal.h"
 #include "vmnet_keeper.h"
 #include "vmnet_net.h"
+#include "vmnet_offload.h"
 #include "vmnet_tap.h"
 
 const char *vmnet_operation_mode_key = "vmnet_operation_mode";
@@ -76,6 +79,8 @@ const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
 #define VMNET_TSO_PACKET_SIZE 65550 /* as macOS reports with TSO */
 #define VMNET_MAX_PACKETS     256   /* read and write, as macOS 15 reports */
 #define VMNET_ETH_HLEN        14
+/* iovecs of one frame read with offload: one more goes to the vnet header. */
+#define VMNET_OFFLOAD_IOV_MAX 64
 /* Longest wait for the keeper: removing a network takes well under a second. */
 #define VMNET_KEEPER_TIMEOUT_MS 5000
 
@@ -253,8 +258,10 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	}
 	vmnet_net_derive_mac(iface->id, sizeof(uuid_t), iface->mac);
 	iface->max_packet_size = iface->desc.tso ? VMNET_TSO_PACKET_SIZE : VMNET_MAX_PACKET_SIZE;
+	iface->offload = (iface->desc.tso ? VMNET_OFFLOAD_TSO : 0) |
+	                 (iface->desc.checksum_offload ? VMNET_OFFLOAD_CSUM : 0);
 
-	iface->fd = vmnet_tap_open((char[IF_NAMESIZE]){0}, &index);
+	iface->fd = vmnet_tap_open((char[IF_NAMESIZE]){0}, &index, iface->offload);
 	if (iface->fd < 0)
 		return iface_fail(iface, VMNET_FAILURE, "TAP device", errno);
 	if (vmnet_net_attach(&iface->desc.net, index, &iface->net) < 0) {
@@ -412,14 +419,14 @@ iface_leave(struct vmnet_interface *iface)
 	atomic_fetch_sub(&iface->busy, 1);
 }
 
-/* Can @p take a frame of @max bytes? */
+/* Can @p take a frame of @max bytes, in at most @iov_max iovecs? */
 static bool
-iface_read_buffer_ok(const struct vmpktdesc *p, size_t max)
+iface_read_buffer_ok(const struct vmpktdesc *p, size_t max, uint32_t iov_max)
 {
 	size_t total = 0;
 	uint32_t i;
 
-	if (!p->vm_pkt_iov || p->vm_pkt_iovcnt == 0 || p->vm_pkt_iovcnt > IOV_MAX ||
+	if (!p->vm_pkt_iov || p->vm_pkt_iovcnt == 0 || p->vm_pkt_iovcnt > iov_max ||
 	    p->vm_pkt_size < max)
 		return false;
 	for (i = 0; i < p->vm_pkt_iovcnt; i++)
@@ -427,9 +434,38 @@ iface_read_buffer_ok(const struct vmpktdesc *p, size_t max)
 	return total >= max;
 }
 
+/*
+ * Read one frame into @p, through the vnet header with offload.
+ *
+ * Return: the frame's length, 0 for a frame dropped (a header that does
+ * not fit its frame), or -1 with errno.
+ */
+static ssize_t
+iface_read_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
+{
+	struct iovec iov[1 + VMNET_OFFLOAD_IOV_MAX];
+	struct virtio_net_hdr hdr;
+	ssize_t len;
+
+	if (!iface->offload)
+		return readv(iface->fd, p->vm_pkt_iov, (int)p->vm_pkt_iovcnt);
+	iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof(hdr)};
+	memcpy(iov + 1, p->vm_pkt_iov, p->vm_pkt_iovcnt * sizeof(*iov));
+	len = readv(iface->fd, iov, (int)p->vm_pkt_iovcnt + 1);
+	if (len < 0)
+		return -1;
+	if ((size_t)len <= sizeof(hdr))
+		return 0;
+	len -= (ssize_t)sizeof(hdr);
+	if (vmnet_offload_rx(&hdr, p->vm_pkt_iov, (int)p->vm_pkt_iovcnt, (size_t)len) < 0)
+		return 0;
+	return len;
+}
+
 static vmnet_return_t
 iface_read(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt)
 {
+	uint32_t iov_max = iface->offload ? VMNET_OFFLOAD_IOV_MAX : IOV_MAX;
 	int n = *pktcnt, i;
 	ssize_t len;
 
@@ -439,14 +475,16 @@ iface_read(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt
 	if (n > VMNET_MAX_PACKETS)
 		return VMNET_TOO_MANY_PACKETS;
 	for (i = 0; i < n; i++)
-		if (!iface_read_buffer_ok(&packets[i], iface->max_packet_size))
+		if (!iface_read_buffer_ok(&packets[i], iface->max_packet_size, iov_max))
 			return VMNET_INVALID_ARGUMENT;
 	for (i = 0; i < n;) {
-		len = readv(iface->fd, packets[i].vm_pkt_iov, (int)packets[i].vm_pkt_iovcnt);
+		len = iface_read_one(iface, &packets[i]);
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len < 0)
 			break;
+		if (len == 0)
+			continue; /* dropped: read the next one into the same buffer */
 		packets[i].vm_pkt_size = (size_t)len;
 		packets[i].vm_flags = 0;
 		i++;
@@ -473,6 +511,28 @@ vmnet_read(interface_ref interface, struct vmpktdesc *packets, int *pktcnt)
 	return status;
 }
 
+/*
+ * Write @len bytes at @frame, behind the vnet header with offload. The
+ * checksum field the header needs seeded comes from the header's own
+ * buffer, so the caller's frame stays as it was.
+ *
+ * Return: as write(), with errno EINVAL for a frame offload refuses.
+ */
+static ssize_t
+iface_write_frame(struct vmnet_interface *iface, const uint8_t *frame, size_t len)
+{
+	struct vmnet_offload_tx tx;
+	struct iovec iov[4];
+
+	if (!iface->offload)
+		return write(iface->fd, frame, len);
+	if (vmnet_offload_tx(frame, len, iface->offload, &tx) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return writev(iface->fd, iov, vmnet_offload_iov(&tx, frame, len, iov));
+}
+
 /* Check and write one frame. */
 static vmnet_return_t
 iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
@@ -486,8 +546,10 @@ iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
 	    p->vm_pkt_iov[0].iov_len < p->vm_pkt_size)
 		return VMNET_INVALID_ARGUMENT;
 	do
-		len = write(iface->fd, p->vm_pkt_iov[0].iov_base, p->vm_pkt_size);
+		len = iface_write_frame(iface, p->vm_pkt_iov[0].iov_base, p->vm_pkt_size);
 	while (len < 0 && errno == EINTR);
+	if (len < 0 && errno == EINVAL)
+		return VMNET_INVALID_ARGUMENT; /* headers that do not describe the frame */
 	if (len < 0)
 		return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;
 	return VMNET_SUCCESS;

@@ -136,7 +136,6 @@ static bool
 desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc)
 {
 	struct vmnet_desc_net *net = &desc->net;
-	bool checksum;
 	size_t i;
 
 	if (!xdesc || xpc_get_type(xdesc) != XPC_TYPE_DICTIONARY)
@@ -174,7 +173,7 @@ desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc)
 	if (!desc_bool(xdesc, vmnet_allocate_mac_address_key, true, &desc->allocate_mac) ||
 	    !desc_bool(xdesc, vmnet_enable_tso_key, false, &desc->tso) ||
 	    !desc_bool(xdesc, vmnet_enable_isolation_key, false, &net->isolated) ||
-	    !desc_bool(xdesc, vmnet_enable_checksum_offload_key, false, &checksum))
+	    !desc_bool(xdesc, vmnet_enable_checksum_offload_key, false, &desc->checksum_offload))
 		return false;
 	/* Isolation is a property of vmnet's own networks. */
 	return !(net->isolated && net->mode == VMNET_BRIDGED_MODE);

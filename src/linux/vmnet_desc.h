@@ -33,6 +33,7 @@ struct vmnet_desc {
 	uuid_t id; /* vmnet_interface_id */
 	bool allocate_mac;
 	bool tso;
+	bool checksum_offload;
 };
 
 /*

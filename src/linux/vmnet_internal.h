@@ -31,7 +31,8 @@ struct vmnet_interface {
 	atomic_int busy;  /* vmnet_read/vmnet_write calls in progress */
 	int fd;           /* TAP, or -1 */
 	size_t max_packet_size;
-	bool attached; /* the TAP joined a network */
+	unsigned offload; /* enum vmnet_offload_mode bits; the TAP has a vnet header */
+	bool attached;    /* the TAP joined a network */
 	struct vmnet_keeper keeper;
 	struct vmnet_desc desc;
 	struct vmnet_net net;

@@ -11,10 +11,25 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "vmnet_offload.h"
+
 #define VMNET_TAP_TEMPLATE "vmtap%d"
 
+/* What the TAP may hand us for each vmnet offload (TSO needs checksum offload). */
+static unsigned
+tap_offload_flags(unsigned modes)
+{
+	if (modes & VMNET_OFFLOAD_TSO)
+		return TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	/*
+	 * Checksum offload alone: frames read get their checksums from the
+	 * kernel, in the sender's context, not in ours.
+	 */
+	return 0;
+}
+
 int
-vmnet_tap_open(char name[IF_NAMESIZE], int *index)
+vmnet_tap_open(char name[IF_NAMESIZE], int *index, unsigned modes)
 {
 	struct ifreq ifr;
 	int fd, err;
@@ -23,9 +38,11 @@ vmnet_tap_open(char name[IF_NAMESIZE], int *index)
 	if (fd < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (modes ? IFF_VNET_HDR : 0);
 	strcpy(ifr.ifr_name, VMNET_TAP_TEMPLATE);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		goto fail;
+	if (modes && ioctl(fd, TUNSETOFFLOAD, tap_offload_flags(modes)) < 0)
 		goto fail;
 	memcpy(name, ifr.ifr_name, IF_NAMESIZE);
 	name[IF_NAMESIZE - 1] = '\0';
