@@ -62,13 +62,16 @@ UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) -lcmocka
 test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) -lcmocka $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
 
-# Test tools: tests/tools/<name>.c, small programs the integration tests run.
+# Test tools: tests/tools/<name>.c, small programs the integration tests run;
+# tests/tools/lib/*.c is code they share.
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
+TOOL_LIB  := $(B)/libtools.a
+TOOL_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard tests/tools/lib/*.c))
 
-ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c)
+ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c tests/tools/lib/*.c)
 ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
-	src/linux/*.h tests/unit/*.h)
+	src/linux/*.h tests/unit/*.h tests/tools/lib/*.h)
 SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh scripts/guest/*.sh \
 	scripts/guest/init scripts/guest/udhcpc.script) .ci/run
 
@@ -117,9 +120,15 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(or $($*_LIBS),$(UNIT_LIBS))
 
-$(B)/tools/%: $(B)/tests/tools/%.o $(COMMON_LIB) $(PLATFORM_LIB)
+$(TOOL_LIB): $(TOOL_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/tools/%: $(B)/tests/tools/%.o $(TOOL_LIB) $(COMMON_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(TOOL_LIB) $(COMMON_LIB) $(PLATFORM_LIBS) \
+		$(CJSON_LIBS)
 
 # Everything needs root: the platform creates TAP devices and bridges, the
 # integration tests create network namespaces.
