@@ -19,9 +19,11 @@
 #include "fwd.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -128,15 +130,65 @@ iov_bytes(const struct iovec *iov, unsigned from, unsigned to)
 	return bytes;
 }
 
+static int64_t
+now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* How the send of one batch waits for a full VM socket (see FWD_SEND_BUDGET_USEC). */
+struct send_wait {
+	int64_t start;     /* first full socket of the batch, 0 before */
+	bool poll_useless; /* poll said writable, the send still failed */
+	bool polled;       /* the last wait was a poll that said writable */
+};
+
+/*
+ * Wait for room in the VM socket once more. Return: false when the budget
+ * is spent and the rest of the batch must be dropped.
+ */
+static bool
+wait_for_room(int sock, struct send_wait *w, unsigned retries)
+{
+	struct pollfd pfd = {.fd = sock, .events = POLLOUT};
+	int64_t now = now_usec();
+
+	if (retries >= FWD_SEND_RETRIES)
+		return false;
+	if (!w->start)
+		w->start = now;
+	if (w->polled)
+		w->poll_useless = true;
+	w->polled = false;
+	if (!w->poll_useless) {
+		if (now - w->start >= FWD_SEND_BUDGET_USEC)
+			return false;
+		/* Wakes as soon as the VM has taken frames; 1 ms at most. */
+		if (poll(&pfd, 1, 1) >= 0 && (pfd.revents & POLLOUT)) {
+			w->polled = true;
+			return true;
+		}
+		if (pfd.revents == 0)
+			return true;    /* timed out: the next send tells */
+		w->poll_useless = true; /* POLLNVAL, POLLERR: a socket poll cannot watch */
+	}
+	usleep(FWD_SEND_RETRY_USEC);
+	return true;
+}
+
 /*
  * Send msg[0, n) to the VM. A short sendmsg_x() resumes with the rest; a
- * full VM socket gets the bounded retry, then the rest is dropped; a frame
+ * full VM socket gets the bounded wait, then the rest is dropped; a frame
  * the socket cannot take (EMSGSIZE) is dropped alone.
  */
 static enum fwd_result
 send_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
 {
 	unsigned sent = 0, delivered = 0, drops = 0, retries = 0, calls = 0;
+	struct send_wait wait = {0};
 	uint64_t bytes = 0;
 	enum fwd_result res = FWD_OK;
 
@@ -150,9 +202,10 @@ send_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
 			bytes += iov_bytes(d->iov, sent, sent + (unsigned)r);
 			sent += (unsigned)r;
 			delivered += (unsigned)r;
-		} else if ((errno == ENOBUFS || errno == EAGAIN) && retries < FWD_SEND_RETRIES) {
+			wait.polled = false;
+		} else if ((errno == ENOBUFS || errno == EAGAIN) &&
+		           wait_for_room(f->sock, &wait, retries)) {
 			retries++;
-			usleep(FWD_SEND_RETRY_USEC);
 		} else if (errno == ENOBUFS || errno == EAGAIN) {
 			drops += n - sent;
 			break;

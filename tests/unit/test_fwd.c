@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -292,6 +295,55 @@ test_host_enobufs_drop(void **state)
 	assert_int_equal(fake.sent_n, 3);
 }
 
+/* A socket poll can watch: wait for it, but not past the time budget. */
+static void
+test_host_full_socket_time_budget(void **state)
+{
+	struct timespec t0, t1;
+	int sv[2];
+	long usec;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	while (send(sv[0], "x", 1, 0) == 1)
+		; /* the peer never reads: never writable again */
+	assert_int_equal(dup2(sv[0], f.sock), f.sock); /* the fake wants its descriptor */
+	host_frames(3, 60);
+	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
+		script(0, ENOBUFS);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	usec = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	assert_int_equal(get(&st.host_to_vm.drops), 3);
+	/* Each 1 ms poll outlasts the budget: one wait, not ten. */
+	assert_int_equal(get(&st.host_to_vm.retries), 1);
+	assert_true(usec >= FWD_SEND_BUDGET_USEC);
+	close(f.sock);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A writable socket whose sends still fail: poll cannot tell, so sleep. */
+static void
+test_host_poll_useless_falls_back(void **state)
+{
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(dup2(sv[0], f.sock), f.sock);
+	host_frames(3, 60);
+	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
+		script(0, ENOBUFS);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(get(&st.host_to_vm.retries), FWD_SEND_RETRIES);
+	assert_int_equal(get(&st.host_to_vm.drops), 3);
+	close(f.sock);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void
 test_host_eagain_counts_as_full(void **state)
 {
@@ -439,6 +491,8 @@ main(void)
 	    T(test_host_partial_send),
 	    T(test_host_enobufs_retry),
 	    T(test_host_enobufs_drop),
+	    T(test_host_full_socket_time_budget),
+	    T(test_host_poll_useless_falls_back),
 	    T(test_host_eagain_counts_as_full),
 	    T(test_host_emsgsize_drops_one),
 	    T(test_host_vm_gone),
