@@ -7,7 +7,7 @@ set -eu
 
 packages="build-essential clang libblocksruntime-dev libcjson-dev libcmocka-dev
 	libnftables-dev nftables dnsmasq-base iproute2 kmod procps psmisc
-	python3 python3-pytest python3-scapy iperf3
+	python3 python3-pytest python3-scapy iperf3 python3-matplotlib valgrind linux-perf
 	clang-format cppcheck shellcheck mandoc groff-base sudo git
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 	file dpkg-dev"

@@ -3,13 +3,15 @@
  * tapsock.c - a TAP device and a unix datagram socket, one frame per
  * datagram, batched (see tapsock.h).
  *
- * Theory of operation: each direction owns TAPSOCK_BATCH buffers with an
- * iovec and an mmsghdr bound to each, once. TAP to socket: read frames
- * one per readv() (a TAP has no batched read) until the TAP is empty or
- * the batch full, then sendmmsg() them, waiting for the socket to become
- * writable while it is full. Socket to TAP: one recvmmsg(), then one
- * write per frame. With a vnet header every TAP read and write carries
- * the header as its first iovec.
+ * Theory of operation: each direction runs in its own thread (a VM's NIC
+ * and a forwarder on more than one core move both ways at once; an
+ * eventfd makes the other thread end when one does) and owns
+ * TAPSOCK_BATCH buffers with an iovec and an mmsghdr bound to each, once.
+ * TAP to socket: read frames one per readv() (a TAP has no batched read)
+ * until the TAP is empty or the batch full, then sendmmsg() them, waiting
+ * for the socket to become writable while it is full. Socket to TAP: one
+ * recvmmsg(), then one write per frame. With a vnet header every TAP read
+ * and write carries the header as its first iovec.
  */
 #include "tapsock.h"
 
@@ -19,11 +21,13 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,15 +155,27 @@ read_tap(int tap, bool vnet, const struct tapsock_ops *ops, int i)
 	}
 }
 
+/* One direction's thread. */
+struct side {
+	int tap, sock;
+	int wake; /* eventfd: readable once a side has ended */
+	bool vnet;
+	const struct tapsock_ops *ops;
+	const sigset_t *waitmask;
+	volatile sig_atomic_t *stop;
+	int result; /* -1 when the peer is gone */
+};
+
 /* Send msg[0, n), waiting while the socket is full. Return: 0, or -1 when the peer is gone. */
 static int
-send_all(int sock, int n, const sigset_t *waitmask, volatile sig_atomic_t *stop)
+send_all(const struct side *s, int n)
 {
-	struct pollfd pfd = {.fd = sock, .events = POLLOUT};
+	struct pollfd pfd[2] = {{.fd = s->sock, .events = POLLOUT},
+	                        {.fd = s->wake, .events = POLLIN}};
 	int sent = 0, r;
 
-	while (sent < n && !*stop) {
-		r = sendmmsg(sock, &tap_to_sock.msg[sent], (unsigned)(n - sent),
+	while (sent < n && !*s->stop) {
+		r = sendmmsg(s->sock, &tap_to_sock.msg[sent], (unsigned)(n - sent),
 		             MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r > 0) {
 			sent += r;
@@ -171,38 +187,39 @@ send_all(int sock, int n, const sigset_t *waitmask, volatile sig_atomic_t *stop)
 			return 0; /* dropped, as a congested link would */
 		if (errno != EAGAIN && errno != EINTR)
 			die("sendmmsg: %s", strerror(errno));
-		if (ppoll(&pfd, 1, NULL, waitmask) < 0 && errno != EINTR)
+		if (ppoll(pfd, 2, NULL, s->waitmask) < 0 && errno != EINTR)
 			die("ppoll: %s", strerror(errno));
+		if (pfd[1].revents & POLLIN)
+			return 0;
 	}
 	return 0;
 }
 
 static int
-tap_to_socket(int tap, int sock, bool vnet, const struct tapsock_ops *ops, const sigset_t *waitmask,
-              volatile sig_atomic_t *stop)
+tap_to_socket(const struct side *s)
 {
 	ssize_t len;
 	int n = 0;
 
-	while (n < TAPSOCK_BATCH && (len = read_tap(tap, vnet, ops, n)) >= 0) {
+	while (n < TAPSOCK_BATCH && (len = read_tap(s->tap, s->vnet, s->ops, n)) >= 0) {
 		tap_to_sock.iov[n].iov_len = (size_t)len;
 		n++;
 	}
-	return send_all(sock, n, waitmask, stop);
+	return send_all(s, n);
 }
 
 static void
-write_tap(int tap, bool vnet, const struct tapsock_ops *ops, int i, size_t len)
+write_tap(const struct side *s, int i, size_t len)
 {
 	struct dir *d = &sock_to_tap;
 	struct iovec iov[4];
 	int n;
 
-	if (!vnet) {
+	if (!s->vnet) {
 		n = 1;
 		iov[0] = (struct iovec){d->buf[i], len};
-	} else if (ops && ops->to_tap) {
-		n = ops->to_tap(i, d->buf[i], len, iov);
+	} else if (s->ops && s->ops->to_tap) {
+		n = s->ops->to_tap(i, d->buf[i], len, iov);
 	} else {
 		n = 2;
 		memset(&d->hdr[i], 0, sizeof(d->hdr[i]));
@@ -210,19 +227,19 @@ write_tap(int tap, bool vnet, const struct tapsock_ops *ops, int i, size_t len)
 		iov[1] = (struct iovec){d->buf[i], len};
 	}
 	/* Frames the TAP refuses (runts, bad headers) are dropped. */
-	if (n > 0 && writev(tap, iov, n) < 0 && errno == EBADF)
+	if (n > 0 && writev(s->tap, iov, n) < 0 && errno == EBADF)
 		die("write TAP: %s", strerror(errno));
 }
 
 static int
-socket_to_tap(int sock, int tap, bool vnet, const struct tapsock_ops *ops)
+socket_to_tap(const struct side *s)
 {
 	struct dir *d = &sock_to_tap;
 	int r;
 
 	for (int i = 0; i < TAPSOCK_BATCH; i++)
 		d->iov[i].iov_len = TAPSOCK_FRAME_MAX;
-	r = recvmmsg(sock, d->msg, TAPSOCK_BATCH, MSG_DONTWAIT, NULL);
+	r = recvmmsg(s->sock, d->msg, TAPSOCK_BATCH, MSG_DONTWAIT, NULL);
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
@@ -231,33 +248,64 @@ socket_to_tap(int sock, int tap, bool vnet, const struct tapsock_ops *ops)
 		die("recvmmsg: %s", strerror(errno));
 	}
 	for (int i = 0; i < r; i++)
-		write_tap(tap, vnet, ops, i, d->msg[i].msg_len);
+		write_tap(s, i, d->msg[i].msg_len);
 	return 0;
+}
+
+/* Wait for @fd to become readable and move a batch, until the end; then end the other side. */
+static void
+run_side(struct side *s, int fd, int (*move)(const struct side *))
+{
+	struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = s->wake, .events = POLLIN}};
+	uint64_t one = 1;
+
+	while (!*s->stop) {
+		if (ppoll(pfd, 2, NULL, s->waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("ppoll: %s", strerror(errno));
+		}
+		if (pfd[1].revents & POLLIN)
+			break;
+		if ((pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) && move(s) < 0) {
+			s->result = -1;
+			break;
+		}
+	}
+	/* The counter is never read: once written, the other side sees it. */
+	(void)!write(s->wake, &one, sizeof(one));
+}
+
+static void *
+socket_side(void *arg)
+{
+	struct side *s = arg;
+
+	run_side(s, s->sock, socket_to_tap);
+	return NULL;
 }
 
 int
 tapsock_forward(int tap, int sock, bool vnet, const struct tapsock_ops *ops,
                 const sigset_t *waitmask, volatile sig_atomic_t *stop)
 {
-	struct pollfd pfd[2] = {
-	    {.fd = tap, .events = POLLIN},
-	    {.fd = sock, .events = POLLIN},
-	};
+	struct side a = {
+	    .tap = tap, .sock = sock, .vnet = vnet, .ops = ops, .waitmask = waitmask, .stop = stop};
+	struct side b;
+	pthread_t t;
+	int err;
 
+	a.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a.wake < 0)
+		die("eventfd: %s", strerror(errno));
+	b = a;
 	dir_init(&tap_to_sock);
 	dir_init(&sock_to_tap);
-	while (!*stop) {
-		if (ppoll(pfd, 2, NULL, waitmask) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("ppoll: %s", strerror(errno));
-		}
-		if ((pfd[0].revents & POLLIN) &&
-		    tap_to_socket(tap, sock, vnet, ops, waitmask, stop) < 0)
-			return -1;
-		if ((pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) &&
-		    socket_to_tap(sock, tap, vnet, ops) < 0)
-			return -1;
-	}
-	return 0;
+	err = pthread_create(&t, NULL, socket_side, &b);
+	if (err)
+		die("pthread_create: %s", strerror(err));
+	run_side(&a, tap, tap_to_socket);
+	pthread_join(t, NULL);
+	close(a.wake);
+	return a.result < 0 || b.result < 0 ? -1 : 0;
 }
