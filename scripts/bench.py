@@ -210,18 +210,33 @@ def time_to_json(offload):
         ns.close()
 
 
-def callgrind(work, seconds):
-    """Instructions per forwarded frame in the helper's own code (src/*.c), one stream."""
+def callgrind(work, seconds, output):
+    """Instructions per forwarded frame in the helper's own code (src/*.c), one stream;
+    the per-function listing goes to output/callgrind.txt."""
     ns = Namespaces()
-    out = os.path.join(work, "callgrind.out")
+    # The helper writes its profile at exit, after it dropped to nobody.
+    cg_dir = os.path.join(work, "callgrind")
+    os.makedirs(cg_dir, exist_ok=True)
+    os.chmod(work, 0o755)
+    os.chmod(cg_dir, 0o777)
+    out = os.path.join(cg_dir, "callgrind.out")
+    helper_log = os.path.join(work, "cg-helper.log")
     nic_out = os.path.join(work, "cg-nic.out")
     log_path = os.path.join(work, "cg.log")
     open(nic_out, "w").close()
     guest = ns_exec(ns.vm, GUEST_NIC, "--fd", "4", "--tap", "eth0")
+    # Valgrind 3.19 cannot read clang's DWARF 5: a DWARF 4 build of its own.
+    cg_build = os.path.join(B, "callgrind")
+    sh("make", "-s", "-C", TOP, "-j2", "B=" + cg_build, "CFLAGS=-O2 -g -gdwarf-4",
+       os.path.join(cg_build, "vmnet-helper"), stdout=subprocess.DEVNULL)
     wrapper = os.path.join(work, "helper-callgrind")
     with open(wrapper, "w") as f:
-        f.write("#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=%s "
-                "--dump-instr=no %s \"$@\"\n" % (out, HELPER))
+        # %p: the network keeper, a fork, writes a file of its own. stderr on
+        # a regular file leaves the helper's RLIMIT_FSIZE uncapped (isolate.c),
+        # so the profile can be written at exit.
+        f.write("#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=%s.%%p "
+                "--dump-instr=no %s \"$@\" 2>>%s\n"
+                % (out, os.path.join(cg_build, "vmnet-helper"), helper_log))
     os.chmod(wrapper, 0o755)
     cmd = ns_exec(ns.host, "env", "SUDO_UID=65534", "SUDO_GID=65534", CLIENT,
                   "--helper", wrapper, "--info-file", os.path.join(work, "cg-info.json"),
@@ -230,6 +245,10 @@ def callgrind(work, seconds):
         proc = subprocess.Popen(cmd, stdout=o, stderr=log, start_new_session=True)
     try:
         wait_for(lambda: "ready" in open(nic_out).read(), "the stand-in VM", 60)
+        # Callgrind created its file as root and rewrites it at exit as the
+        # user the helper dropped to.
+        for name in os.listdir(cg_dir):
+            os.chown(os.path.join(cg_dir, name), 65534, 65534)
         sh(*ns_exec(ns.vm, "ip", "addr", "add", f"{GUEST}/24", "dev", "eth0"))
         sh(*ns_exec(ns.host, "iperf3", "-s", "-D", "-B", GW))
         time.sleep(1)
@@ -243,10 +262,15 @@ def callgrind(work, seconds):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         ns.close()
-    stats = parse_stats(open(log_path).read())
+    stats = parse_stats(open(helper_log).read())
     frames = sum(stats[d]["packets"] + stats[d]["drops"] for d in DIRECTIONS)
+    files = [os.path.join(cg_dir, n) for n in os.listdir(cg_dir)]
+    os.unlink(helper_log)
+    out = max(files, key=os.path.getsize)  # the helper, not its keeper
     ann = sh("callgrind_annotate", "--inclusive=no", "--threshold=100", out,
              stdout=subprocess.PIPE, text=True).stdout
+    with open(os.path.join(output, "callgrind.txt"), "w") as f:
+        f.write(ann)
     own = total = 0
     for line in ann.splitlines():
         m = re.match(r"\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S+):(\S+)", line)
@@ -262,6 +286,11 @@ def callgrind(work, seconds):
             "all_instructions_per_frame": total / frames if frames else None}
 
 
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
 def median_table(runs):
     """Medians per (offload, streams, forwarder, direction) and helper/reference ratios."""
     table = []
@@ -269,45 +298,40 @@ def median_table(runs):
         for streams in sorted({r["streams"] for r in runs}):
             row = {"offload": offload, "streams": streams}
             for d in DIRECTIONS:
-                med = {}
-                for kind in ("reference", "helper"):
-                    vals = [r[d]["gbits"] for r in runs if r["forwarder"] == kind
-                            and r["offload"] == offload and r["streams"] == streams]
-                    med[kind] = statistics.median(vals) if vals else None
-                hel = [r for r in runs if r["forwarder"] == "helper"
-                       and r["offload"] == offload and r["streams"] == streams]
+                sel = {k: [r for r in runs if r["forwarder"] == k and r["offload"] == offload
+                           and r["streams"] == streams] for k in ("reference", "helper")}
+                ref = med(r[d]["gbits"] for r in sel["reference"])
+                hel = med(r[d]["gbits"] for r in sel["helper"])
                 row[d] = {
-                    "reference_gbits": med["reference"], "helper_gbits": med["helper"],
-                    "ratio": med["helper"] / med["reference"]
-                    if med["reference"] and med["helper"] is not None else None,
-                    "helper_cpu_s_per_gb": statistics.median(
-                        r[d]["cpu_s_per_gb"] for r in hel) if hel else None,
-                    "reference_cpu_s_per_gb": statistics.median(
-                        r[d]["cpu_s_per_gb"] for r in runs if r["forwarder"] == "reference"
-                        and r["offload"] == offload and r["streams"] == streams),
-                    "helper_drop_pct": statistics.median(r[d]["drop_pct"] for r in hel),
-                    "helper_drops": statistics.median(r[d]["drops"] for r in hel),
-                    "helper_retries": statistics.median(r[d]["retries"] for r in hel),
-                    "helper_pkts_per_call": statistics.median(
-                        r[d]["pkts_per_call"] for r in hel),
+                    "reference_gbits": ref, "helper_gbits": hel,
+                    "ratio": hel / ref if ref and hel is not None else None,
+                    "reference_cpu_s_per_gb": med(r[d]["cpu_s_per_gb"] for r in sel["reference"]),
                 }
-            row["helper_peak_rss_kib"] = max(r["peak_rss_kib"] for r in hel)
+                for key in ("cpu_s_per_gb", "drop_pct", "drops", "retries", "pkts_per_call"):
+                    row[d]["helper_" + key] = med(r[d].get(key) for r in sel["helper"])
+            hel = [r for r in runs if r["forwarder"] == "helper"
+                   and r["offload"] == offload and r["streams"] == streams]
+            row["helper_peak_rss_kib"] = max((r["peak_rss_kib"] for r in hel), default=None)
             table.append(row)
     return table
 
 
 def print_table(table):
-    print("%-8s %-3s %-11s %9s %9s %6s %9s %8s %8s %7s" % (
+    def f(v, fmt):
+        return fmt % v if v is not None else "-"
+
+    print("%-8s %-3s %-11s %9s %9s %6s %9s %8s %8s %8s %9s" % (
         "offload", "P", "direction", "ref", "helper", "ratio", "cpu s/GB", "drop %",
-        "retries", "pkt/call"))
+        "retries", "pkt/call", "rss KiB"))
     for row in table:
         for d in DIRECTIONS:
             c = row[d]
-            print("%-8s %-3d %-11s %9.2f %9.2f %6.2f %9.3f %8.3f %8d %7.1f" % (
+            print("%-8s %-3d %-11s %9s %9s %6s %9s %8s %8s %8s %9s" % (
                 "on" if row["offload"] else "off", row["streams"], d.replace("_to_", "->"),
-                c["reference_gbits"], c["helper_gbits"], c["ratio"],
-                c["helper_cpu_s_per_gb"], c["helper_drop_pct"], c["helper_retries"],
-                c["helper_pkts_per_call"]))
+                f(c["reference_gbits"], "%.2f"), f(c["helper_gbits"], "%.2f"),
+                f(c["ratio"], "%.2f"), f(c["helper_cpu_s_per_gb"], "%.3f"),
+                f(c["helper_drop_pct"], "%.3f"), f(c["helper_retries"], "%d"),
+                f(c["helper_pkts_per_call"], "%.1f"), f(row["helper_peak_rss_kib"], "%d")))
 
 
 def machine():
@@ -363,7 +387,8 @@ def main():
             "off": statistics.median(time_to_json(False) for _ in range(5)),
             "on": statistics.median(time_to_json(True) for _ in range(5))}
         if args.callgrind_seconds:
-            results["callgrind"] = callgrind(work, args.callgrind_seconds)
+            os.makedirs(args.output, exist_ok=True)
+            results["callgrind"] = callgrind(work, args.callgrind_seconds, args.output)
     results["machine"]["loadavg_at_end"] = [
         float(x) for x in open("/proc/loadavg").read().split()[:3]]
     results["medians"] = median_table(results["runs"])
