@@ -66,19 +66,6 @@ static volatile sig_atomic_t stop;
 static struct sockaddr_un bound;
 static char temp_dir[PATH_MAX];
 
-__attribute__((noreturn, format(printf, 1, 2))) static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void
 usage(FILE *f, int status)
 {
@@ -102,7 +89,7 @@ parse_int(const char *what, const char *s, int min, int max)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)
-		die("invalid %s: '%s'", what, s);
+		tapsock_die("invalid %s: '%s'", what, s);
 	return (int)v;
 }
 
@@ -153,13 +140,13 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc)
-		die("unexpected argument: '%s'", argv[optind]);
+		tapsock_die("unexpected argument: '%s'", argv[optind]);
 	if ((o->fd >= 0) == (o->connect != NULL))
-		die("give exactly one of --fd and --connect");
+		tapsock_die("give exactly one of --fd and --connect");
 	if (o->connect == NULL && (o->bind || o->vfkit))
-		die("--bind and --vfkit need --connect");
+		tapsock_die("--bind and --vfkit need --connect");
 	if (strlen(o->tap) >= IFNAMSIZ || o->tap[0] == '\0')
-		die("invalid --tap: '%s'", o->tap);
+		tapsock_die("invalid --tap: '%s'", o->tap);
 }
 
 static void
@@ -175,7 +162,7 @@ static void
 set_path(struct sockaddr_un *addr, const char *path, const char *what)
 {
 	if (strlen(path) >= sizeof(addr->sun_path))
-		die("%s path too long: '%s'", what, path);
+		tapsock_die("%s path too long: '%s'", what, path);
 	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
 	memcpy(addr->sun_path, path, strlen(path));
 }
@@ -196,23 +183,23 @@ connect_socket(const struct options *o)
 		snprintf(temp_dir, sizeof(temp_dir), "%s/guest-nic.XXXXXX", tmp ? tmp : "/tmp");
 		if (mkdtemp(temp_dir) == NULL) {
 			temp_dir[0] = '\0';
-			die("mkdtemp: %s", strerror(errno));
+			tapsock_die("mkdtemp: %s", strerror(errno));
 		}
 		if (strlen(temp_dir) + strlen("/sock") >= sizeof(local.sun_path))
-			die("temporary directory path too long: '%s'", temp_dir);
+			tapsock_die("temporary directory path too long: '%s'", temp_dir);
 		local = (struct sockaddr_un){.sun_family = AF_UNIX};
 		snprintf(local.sun_path, sizeof(local.sun_path), "%s/sock", temp_dir);
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		die("socket: %s", strerror(errno));
+		tapsock_die("socket: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
-		die("bind %s: %s", local.sun_path, strerror(errno));
+		tapsock_die("bind %s: %s", local.sun_path, strerror(errno));
 	bound = local;
 	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)) < 0)
-		die("connect %s: %s", o->connect, strerror(errno));
+		tapsock_die("connect %s: %s", o->connect, strerror(errno));
 	if (o->vfkit && send(fd, "VFKT", 4, MSG_NOSIGNAL) != 4)
-		die("send vfkit handshake: %s", strerror(errno));
+		tapsock_die("send vfkit handshake: %s", strerror(errno));
 	return fd;
 }
 
@@ -224,12 +211,12 @@ inherited_socket(const struct options *o)
 	socklen_t len = sizeof(type);
 
 	if (getsockopt(o->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-		die("--fd %d: %s", o->fd, strerror(errno));
+		tapsock_die("--fd %d: %s", o->fd, strerror(errno));
 	len = sizeof(domain);
 	if (getsockopt(o->fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
-		die("--fd %d: %s", o->fd, strerror(errno));
+		tapsock_die("--fd %d: %s", o->fd, strerror(errno));
 	if (type != SOCK_DGRAM || domain != AF_UNIX)
-		die("--fd %d: not a unix datagram socket", o->fd);
+		tapsock_die("--fd %d: not a unix datagram socket", o->fd);
 	return o->fd;
 }
 

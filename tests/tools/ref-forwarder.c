@@ -45,13 +45,6 @@ static volatile sig_atomic_t stop;
 /* Headers written with each frame to the TAP, one per batch slot. */
 static struct vmnet_offload_tx tx_slots[TAPSOCK_BATCH];
 
-__attribute__((noreturn)) static void
-die(const char *what)
-{
-	fprintf(stderr, "ref-forwarder: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 static bool
 offload_from_tap(const struct virtio_net_hdr *hdr, uint8_t *frame, size_t len)
 {
@@ -129,22 +122,22 @@ main(int argc, char **argv)
 
 	tap = tapsock_open_tap(tap_name, offload ? TAP_OFFLOAD : 0);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
-		die("socketpair");
+		tapsock_die("socketpair: %s", strerror(errno));
 	max = offload ? MAX_PACKET_TSO : MAX_PACKET;
 	sock_buffer_sizes(max, fwd_batch_size(max, 256, 256), &sndbuf, &rcvbuf);
 	if (sock_set_buffers(sv[0], sndbuf, rcvbuf) < 0 ||
 	    sock_set_buffers(sv[1], sndbuf, rcvbuf) < 0)
-		die("socket buffers");
+		tapsock_die("socket buffers: %s", strerror(errno));
 
 	child = fork();
 	if (child < 0)
-		die("fork");
+		tapsock_die("fork: %s", strerror(errno));
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &waitmask, NULL);
 		if (dup2(sv[1], VM_FD) < 0)
-			die("dup2");
+			tapsock_die("dup2: %s", strerror(errno));
 		execvp(argv[optind], argv + optind);
-		die(argv[optind]);
+		tapsock_die("%s: %s", argv[optind], strerror(errno));
 	}
 	close(sv[1]);
 	tapsock_forward(tap, sv[0], offload, offload ? &offload_ops : NULL, &waitmask, &stop);

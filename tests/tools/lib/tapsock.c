@@ -40,8 +40,8 @@ struct dir {
 
 static struct dir tap_to_sock, sock_to_tap;
 
-__attribute__((noreturn, format(printf, 1, 2))) static void
-die(const char *fmt, ...)
+void
+tapsock_die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,13 +61,13 @@ tapsock_open_tap(const char *name, unsigned offload)
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		die("open /dev/net/tun: %s", strerror(errno));
+		tapsock_die("open /dev/net/tun: %s", strerror(errno));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		die("create TAP %s: %s", name, strerror(errno));
+		tapsock_die("create TAP %s: %s", name, strerror(errno));
 	if (offload && ioctl(fd, TUNSETOFFLOAD, offload) < 0)
-		die("set offload of TAP %s: %s", name, strerror(errno));
+		tapsock_die("set offload of TAP %s: %s", name, strerror(errno));
 	return fd;
 }
 
@@ -79,7 +79,7 @@ parse_mac(const char *s, unsigned char mac[6])
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 	           &extra) != 6)
-		die("invalid MAC address: '%s'", s);
+		tapsock_die("invalid MAC address: '%s'", s);
 	for (int i = 0; i < 6; i++)
 		mac[i] = (unsigned char)b[i];
 }
@@ -93,23 +93,23 @@ tapsock_up(const char *name, const char *mac, int mtu)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		die("socket: %s", strerror(errno));
+		tapsock_die("socket: %s", strerror(errno));
 	if (mac) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		parse_mac(mac, (unsigned char *)ifr.ifr_hwaddr.sa_data);
 		if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
-			die("set MAC of %s: %s", name, strerror(errno));
+			tapsock_die("set MAC of %s: %s", name, strerror(errno));
 	}
 	if (mtu) {
 		ifr.ifr_mtu = mtu;
 		if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
-			die("set MTU of %s to %d: %s", name, mtu, strerror(errno));
+			tapsock_die("set MTU of %s to %d: %s", name, mtu, strerror(errno));
 	}
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		die("get flags of %s: %s", name, strerror(errno));
+		tapsock_die("get flags of %s: %s", name, strerror(errno));
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		die("bring %s up: %s", name, strerror(errno));
+		tapsock_die("bring %s up: %s", name, strerror(errno));
 	close(s);
 }
 
@@ -143,7 +143,7 @@ read_tap(int tap, bool vnet, const struct tapsock_ops *ops, int i)
 				continue;
 			if (errno == EAGAIN)
 				return -1;
-			die("read TAP: %s", strerror(errno));
+			tapsock_die("read TAP: %s", strerror(errno));
 		}
 		if (!vnet)
 			return n;
@@ -186,9 +186,9 @@ send_all(const struct side *s, int n)
 		if (errno == ENOBUFS)
 			return 0; /* dropped, as a congested link would */
 		if (errno != EAGAIN && errno != EINTR)
-			die("sendmmsg: %s", strerror(errno));
+			tapsock_die("sendmmsg: %s", strerror(errno));
 		if (ppoll(pfd, 2, NULL, s->waitmask) < 0 && errno != EINTR)
-			die("ppoll: %s", strerror(errno));
+			tapsock_die("ppoll: %s", strerror(errno));
 		if (pfd[1].revents & POLLIN)
 			return 0;
 	}
@@ -228,7 +228,7 @@ write_tap(const struct side *s, int i, size_t len)
 	}
 	/* Frames the TAP refuses (runts, bad headers) are dropped. */
 	if (n > 0 && writev(s->tap, iov, n) < 0 && errno == EBADF)
-		die("write TAP: %s", strerror(errno));
+		tapsock_die("write TAP: %s", strerror(errno));
 }
 
 static int
@@ -245,7 +245,7 @@ socket_to_tap(const struct side *s)
 			return 0;
 		if (peer_gone(errno))
 			return -1;
-		die("recvmmsg: %s", strerror(errno));
+		tapsock_die("recvmmsg: %s", strerror(errno));
 	}
 	for (int i = 0; i < r; i++)
 		write_tap(s, i, d->msg[i].msg_len);
@@ -263,7 +263,7 @@ run_side(struct side *s, int fd, int (*move)(const struct side *))
 		if (ppoll(pfd, 2, NULL, s->waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
-			die("ppoll: %s", strerror(errno));
+			tapsock_die("ppoll: %s", strerror(errno));
 		}
 		if (pfd[1].revents & POLLIN)
 			break;
@@ -297,13 +297,13 @@ tapsock_forward(int tap, int sock, bool vnet, const struct tapsock_ops *ops,
 
 	a.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a.wake < 0)
-		die("eventfd: %s", strerror(errno));
+		tapsock_die("eventfd: %s", strerror(errno));
 	b = a;
 	dir_init(&tap_to_sock);
 	dir_init(&sock_to_tap);
 	err = pthread_create(&t, NULL, socket_side, &b);
 	if (err)
-		die("pthread_create: %s", strerror(err));
+		tapsock_die("pthread_create: %s", strerror(err));
 	run_side(&a, tap, tap_to_socket);
 	pthread_join(t, NULL);
 	close(a.wake);

@@ -35,6 +35,9 @@ struct tapsock_ops {
 	int (*to_tap)(int slot, const uint8_t *frame, size_t len, struct iovec *iov);
 };
 
+/* tapsock_die() - print "PROGRAM: message" on stderr and exit 1. */
+__attribute__((noreturn, format(printf, 1, 2))) void tapsock_die(const char *fmt, ...);
+
 /*
  * tapsock_open_tap() - create (or attach to) TAP device @name
  * @offload:	TUN_F_* flags; not 0 gives the TAP a virtio-net header
