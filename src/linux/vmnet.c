@@ -214,7 +214,7 @@ iface_close(struct vmnet_interface *iface)
 	if (iface->keeper.pid)
 		iface_release_by_keeper(iface);
 	else if (iface->attached)
-		vmnet_net_release(); /* a start that failed, still privileged */
+		vmnet_net_release(0); /* a start that failed, still privileged */
 	iface->attached = false;
 }
 
