@@ -217,11 +217,12 @@ nl_link_cb(struct nlmsghdr *msg, void *arg)
 			int ilen = (int)RTA_PAYLOAD(rta);
 			struct rtattr *info;
 
+			/* The kernel sends IFLA_INFO_KIND before IFLA_INFO_DATA. */
 			for (info = RTA_DATA(rta); RTA_OK(info, ilen); info = RTA_NEXT(info, ilen))
 				if (info->rta_type == IFLA_INFO_KIND)
 					nl_copy_str(link->kind, sizeof(link->kind), info);
 				else if (info->rta_type == IFLA_INFO_DATA &&
-				         strcmp(link->kind, "tun") == 0) /* the kernel sends KIND first */
+				         strcmp(link->kind, "tun") == 0)
 					nl_tun_info(link, info);
 			break;
 		}

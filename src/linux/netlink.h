@@ -23,8 +23,8 @@ struct netlink_link {
 	int index;
 	int master; /* ifindex of the bridge it is a port of, or 0 */
 	char name[IF_NAMESIZE];
-	char kind[16];  /* IFLA_INFO_KIND, e.g. "bridge", or "" */
-	char alias[64]; /* IFLA_IFALIAS, or "" */
+	char kind[16];    /* IFLA_INFO_KIND, e.g. "bridge", or "" */
+	char alias[64];   /* IFLA_IFALIAS, or "" */
 	bool carrier;     /* IFLA_CARRIER; a tun/tap has it while a descriptor is attached */
 	bool tun_persist; /* tun/tap: IFF_PERSIST set */
 };
