@@ -32,6 +32,15 @@ allow_n(struct vmnet_srcmac *t, unsigned n, int64_t now)
 	return vmnet_srcmac_allow(t, mac, now);
 }
 
+/* An empty table, then addresses 0 to VMNET_SRCMAC_MAX - 1 at @now: all pass. */
+static void
+fill(struct vmnet_srcmac *t, int64_t now)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned n = 0; n < VMNET_SRCMAC_MAX; n++)
+		assert_true(allow_n(t, n, now));
+}
+
 static void
 test_cap(void **state)
 {
@@ -39,9 +48,7 @@ test_cap(void **state)
 	unsigned n;
 
 	(void)state;
-	memset(&t, 0, sizeof(t));
-	for (n = 0; n < VMNET_SRCMAC_MAX; n++)
-		assert_true(allow_n(&t, n, 100));
+	fill(&t, 100);
 	/* Full: a new address is refused, known ones still pass. */
 	assert_false(allow_n(&t, VMNET_SRCMAC_MAX, 100));
 	assert_false(allow_n(&t, 100000, 200));
@@ -57,9 +64,7 @@ test_unused_address_gives_its_slot_up(void **state)
 	unsigned n;
 
 	(void)state;
-	memset(&t, 0, sizeof(t));
-	for (n = 0; n < VMNET_SRCMAC_MAX; n++)
-		assert_true(allow_n(&t, n, 0));
+	fill(&t, 0);
 	/* Every address but 7 stays in use. */
 	for (n = 0; n < VMNET_SRCMAC_MAX; n++)
 		if (n != 7)
@@ -78,12 +83,9 @@ test_group_and_zero_addresses_not_counted(void **state)
 	static const uint8_t multicast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
 	static const uint8_t zero[6];
 	struct vmnet_srcmac t;
-	unsigned n;
 
 	(void)state;
-	memset(&t, 0, sizeof(t));
-	for (n = 0; n < VMNET_SRCMAC_MAX; n++)
-		assert_true(allow_n(&t, n, 0));
+	fill(&t, 0);
 	assert_true(vmnet_srcmac_allow(&t, broadcast, 0));
 	assert_true(vmnet_srcmac_allow(&t, multicast, 0));
 	assert_true(vmnet_srcmac_allow(&t, zero, 0));
