@@ -56,8 +56,11 @@
 #include "vmnet_net.h"
 
 #define KEEPER_NAME "vmnet-keeper" /* its comm, as ps and pgrep show it */
-/* How long the TAP may outlive end of file: 200 x 10 ms. */
+/* How long the TAP may outlive end of file: 200 ticks of 10 ms. */
 #define KEEPER_TAP_POLLS 200
+static const struct timespec keeper_tick = {.tv_nsec = 10 * 1000 * 1000};
+/* Without a pidfd, how often to look whether the process is gone. */
+#define KEEPER_PARENT_POLL_MS 1000
 /* The message that asks for the removal. */
 #define KEEPER_STOP 'S'
 
@@ -112,33 +115,38 @@ keeper_fds(int sock)
 static bool
 keeper_wait_tap(int tap_index)
 {
-	const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
 	char name[IF_NAMESIZE];
 	int i;
 
 	for (i = 0; i < KEEPER_TAP_POLLS; i++) {
 		if (!if_indextoname((unsigned int)tap_index, name))
 			return true;
-		nanosleep(&tick, NULL);
+		nanosleep(&keeper_tick, NULL);
 	}
 	return false;
 }
 
-/* Wait for a stop, the death of the process @pidfd refers to, or end of use. */
+/*
+ * Wait for a stop, the death of @parent (its pidfd, or -1 on kernels
+ * before 5.3: then we look whether we were reparented, once a second), or
+ * end of use.
+ */
 static void
-keeper_wait(int sock, int pidfd, int tap_index)
+keeper_wait(int sock, int pidfd, pid_t parent, int tap_index)
 {
 	struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
 	char byte;
 	ssize_t n;
+	int rc;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
+		rc = poll(pfd, 2, pidfd >= 0 ? -1 : KEEPER_PARENT_POLL_MS);
+		if (rc < 0) {
+			/* EINTR, or ENOMEM: no reason to remove a TAP in use. */
+			nanosleep(&keeper_tick, NULL);
+			continue;
 		}
-		if (pfd[0].revents)
+		if (pfd[0].revents || getppid() != parent)
 			return; /* the process is gone */
 		if (!pfd[1].revents)
 			continue;
@@ -147,7 +155,7 @@ keeper_wait(int sock, int pidfd, int tap_index)
 		if (n == 1 && byte == KEEPER_STOP)
 			return;
 		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-			pfd[1].fd = -1; /* end of file: only the pidfd can end the wait now */
+			pfd[1].fd = -1; /* end of file: now only the death ends the wait */
 			if (keeper_wait_tap(tap_index))
 				return;
 		}
@@ -171,12 +179,12 @@ keeper_main(int sock, int tap_index, pid_t parent)
 	prctl(PR_SET_NAME, KEEPER_NAME, 0, 0, 0);
 	/* The pidfd refers to @parent only while it is still our parent. */
 	pidfd = pidfd_open(parent, 0);
-	if (pidfd >= 0 && getppid() == parent) {
+	if (getppid() == parent) {
 		if (send(sock, &byte, 1, MSG_NOSIGNAL) != 1)
 			_exit(1);
-		keeper_wait(sock, pidfd, tap_index);
+		keeper_wait(sock, pidfd, parent, tap_index);
 	}
-	/* Without a pidfd the process is already gone: clean up at once. */
+	/* Reparented: the process is already gone, clean up at once. */
 	err = vmnet_net_release(tap_index) < 0 ? errno : 0;
 	send(sock, &err, sizeof(err), MSG_NOSIGNAL);
 	_exit(0);
