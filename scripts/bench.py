@@ -226,45 +226,63 @@ def callgrind(work, seconds, output):
     os.chmod(cg_dir, 0o777)
     out = os.path.join(cg_dir, "callgrind.out")
     helper_log = os.path.join(work, "cg-helper.log")
-    nic_out = os.path.join(work, "cg-nic.out")
-    log_path = os.path.join(work, "cg.log")
-    open(nic_out, "w").close()
-    guest = ns_exec(ns.vm, GUEST_NIC, "--fd", "4", "--tap", "eth0")
-    # Valgrind 3.19 cannot read clang's DWARF 5: a DWARF 4 build of its own.
+    # Valgrind 3.19 cannot read clang's DWARF 5: a DWARF 4 build of its own,
+    # without the seccomp filter, which Valgrind's own system calls would hit.
     cg_build = os.path.join(B, "callgrind")
-    sh("make", "-s", "-C", TOP, "-j2", "B=" + cg_build, "CFLAGS=-O2 -g -gdwarf-4",
+    sh("make", "-s", "-C", TOP, "-j2", "B=" + cg_build,
+       "CFLAGS=-O2 -g -gdwarf-4 -DSANDBOX_PROFILING_BUILD",
        os.path.join(cg_build, "vmnet-helper"), stdout=subprocess.DEVNULL)
-    wrapper = os.path.join(work, "helper-callgrind")
-    with open(wrapper, "w") as f:
-        # %p: the network keeper, a fork, writes a file of its own. stderr on
-        # a regular file leaves the helper's RLIMIT_FSIZE uncapped (isolate.c),
-        # so the profile can be written at exit.
-        f.write("#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=%s.%%p "
-                "--dump-instr=no %s \"$@\" 2>>%s\n"
-                % (out, os.path.join(cg_build, "vmnet-helper"), helper_log))
-    os.chmod(wrapper, 0o755)
-    cmd = ns_exec(ns.host, "env", "SUDO_UID=65534", "SUDO_GID=65534", CLIENT,
-                  "--helper", wrapper, "--info-file", os.path.join(work, "cg-info.json"),
-                  *RANGE, "--", *guest)
-    with open(nic_out, "w") as o, open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=o, stderr=log, start_new_session=True)
+    # The helper on a socketpair of ours, not under vmnet-client, whose
+    # grace period would kill the slow stop under Valgrind before the
+    # profile is written. %p: the network keeper, a fork, writes its own.
+    # stderr on a regular file leaves RLIMIT_FSIZE uncapped (isolate.c).
+    vm_end, helper_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with open(helper_log, "w") as log:
+        helper = subprocess.Popen(
+            ns_exec(ns.host, "env", "SUDO_UID=65534", "SUDO_GID=65534", "valgrind",
+                    "--tool=callgrind", "--callgrind-out-file=%s.%%p" % out, "--dump-instr=no",
+                    os.path.join(cg_build, "vmnet-helper"), "--fd", str(helper_end.fileno()),
+                    *RANGE),
+            stdout=subprocess.PIPE, stderr=log, pass_fds=[helper_end.fileno()])
+    nic = None
     try:
-        wait_for(lambda: "ready" in open(nic_out).read(), "the stand-in VM", 60)
+        if not helper.stdout.readline().startswith(b"{"):
+            raise RuntimeError("no JSON line from the helper under callgrind")
         # Callgrind created its file as root and rewrites it at exit as the
         # user the helper dropped to.
+        time.sleep(2)
         for name in os.listdir(cg_dir):
             os.chown(os.path.join(cg_dir, name), 65534, 65534)
+        nic = subprocess.Popen(ns_exec(ns.vm, GUEST_NIC, "--fd", str(vm_end.fileno()),
+                                       "--tap", "eth0"),
+                               stdout=subprocess.PIPE, pass_fds=[vm_end.fileno()])
+        if nic.stdout.readline().strip() != b"ready":
+            raise RuntimeError("guest-nic did not start")
         sh(*ns_exec(ns.vm, "ip", "addr", "add", f"{GUEST}/24", "dev", "eth0"))
         sh(*ns_exec(ns.host, "iperf3", "-s", "-D", "-B", GW))
         time.sleep(1)
         sh(*ns_exec(ns.vm, "iperf3", "-c", GW, "-t", str(seconds)),
            stdout=subprocess.DEVNULL)
     finally:
-        stop(proc, 30)
+        helper.send_signal(signal.SIGTERM)
+        try:
+            helper.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait()
+        if nic:
+            nic.kill()
+            nic.wait()
+        vm_end.close()
+        helper_end.close()
         ns.close()
     stats = parse_stats(open(helper_log).read())
+    if stats is None:
+        raise RuntimeError("no stats from the helper under callgrind:\n" + open(helper_log).read())
     frames = sum(stats[d]["packets"] + stats[d]["drops"] for d in DIRECTIONS)
+    # Complete profiles only: the keeper (a fork) may still be writing its own.
     files = [os.path.join(cg_dir, n) for n in os.listdir(cg_dir)]
+    files = [f for f in files if re.search(r"^(summary|totals):", open(f).read(), re.M)]
     os.unlink(helper_log)
     out = max(files, key=os.path.getsize)  # the helper, not its keeper
     ann = sh("callgrind_annotate", "--inclusive=no", "--threshold=100", out,
