@@ -184,7 +184,12 @@ def test_read_write_errors(netns, extra):
     assert r["write_runt"] == {"status": VMNET_INVALID_ARGUMENT, "count": 0}
     assert r["write_two_iovecs"] == {"status": VMNET_INVALID_ARGUMENT, "count": 0}
     assert r["write_partial"] == {"status": VMNET_PACKET_TOO_BIG, "count": 2}
-    assert r["write_max"] == {"status": VMNET_SUCCESS, "count": 3}
+    if extra:
+        # A largest frame that is not a TCP segment: TSO refuses it (its
+        # headers do not describe it), after the two small frames before it.
+        assert r["write_max"] == {"status": VMNET_INVALID_ARGUMENT, "count": 2}
+    else:
+        assert r["write_max"] == {"status": VMNET_SUCCESS, "count": 3}
     assert r["write_too_many"]["status"] == VMNET_TOO_MANY_PACKETS
     assert r["callback_without_block"]["status"] == VMNET_INVALID_ARGUMENT
     assert r["stop"]["status"] == VMNET_SUCCESS
