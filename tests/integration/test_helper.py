@@ -50,7 +50,7 @@ def scapy():
 class Helper:
     """A running vmnet-helper: stdout and stderr collected by threads."""
 
-    def __init__(self, ns, args, pass_fds=(), user=USER):
+    def __init__(self, ns, args, pass_fds=(), user=USER, **popen):
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
         # Sanitizer settings, for runs against an instrumented build.
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
@@ -65,6 +65,7 @@ class Helper:
             stderr=subprocess.PIPE,
             pass_fds=pass_fds,
             env=env,
+            **popen,
         )
         self.stdout = queue.Queue()
         self.stderr = []
