@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,24 +80,15 @@ parse_options(struct run *r, int argc, char *argv[])
 static int
 find_helper(struct run *r)
 {
-	char self[PATH_MAX];
-
-	if (r->opts.helper != NULL && r->opts.helper[0] == '/') {
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s", r->opts.helper);
-	} else if (r->opts.helper != NULL) {
-		/* sudo matches rules against absolute paths: make it one, but
-		 * keep symlinks, which a rule may name. */
-		if (getcwd(self, sizeof(self)) == NULL) {
+	if (client_os_helper_path(r->opts.helper, r->helper_path, sizeof(r->helper_path)) < 0) {
+		if (errno == ENAMETOOLONG && r->opts.helper)
+			log_error("--helper %s: its absolute path is longer than %zu bytes",
+			          r->opts.helper, sizeof(r->helper_path) - 1);
+		else if (r->opts.helper)
 			log_error_errno("cannot resolve --helper %s", r->opts.helper);
-			return -1;
-		}
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s/%s", self, r->opts.helper);
-	} else {
-		if (client_os_self_path(self, sizeof(self)) < 0) {
+		else
 			log_error_errno("cannot find vmnet-client's own path");
-			return -1;
-		}
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s/vmnet-helper", dirname(self));
+		return -1;
 	}
 	if (access(r->helper_path, X_OK) < 0) {
 		log_error_errno("vmnet-helper not found: %s (use --helper PATH)", r->helper_path);
