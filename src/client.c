@@ -98,13 +98,28 @@ find_helper(struct run *r)
 	return 0;
 }
 
+/* Did a signal (a Ctrl-C at sudo's prompt) reach the client meanwhile? */
+static bool
+signalled(void *ctx)
+{
+	struct run *r = ctx;
+
+	return client_sup_wait(&r->sup, -1, 0) >= 0 && r->sup.signal != 0;
+}
+
 static int
 choose_launch(struct run *r)
 {
 	char msg[256];
 
 	r->launch.interactive = isatty(STDIN_FILENO);
+	r->launch.interrupted = signalled;
+	r->launch.ctx = r;
 	if (client_launch_choose(&r->launch, msg, sizeof(msg)) < 0) {
+		if (errno == EINTR) {
+			r->code = 128 + r->sup.signal;
+			return -1;
+		}
 		if (errno == EPERM)
 			log_error("sudo refused to run %s: %s", r->helper_path,
 			          msg[0] ? msg : "no reason given");
@@ -361,7 +376,7 @@ main(int argc, char *argv[])
 	}
 	if (find_helper(&r) < 0 || choose_launch(&r) < 0) {
 		cleanup(&r);
-		return CLIENT_EXIT_FAILURE;
+		return r.code;
 	}
 	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0) {
 		code = abort_run(&r);
