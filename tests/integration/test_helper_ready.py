@@ -332,17 +332,33 @@ def test_datagrams_queued_before_connect_from_another_sender(netns, helpers, soc
 # --- signals -------------------------------------------------------------------------
 
 
-def test_early_sigint_always_stops(netns):
-    """SIGINT 0-10 ms after exec: the helper always stops, and cleans up."""
+def start_up_time(ns, sock):
+    """How long a start takes here (exec to JSON line), to spread signals over it."""
+    h = Helper(ns, ["--fd", sock.fileno()], pass_fds=(sock.fileno(),))
+    try:
+        t0 = time.monotonic()
+        h.info()
+        elapsed = time.monotonic() - t0
+        assert h.stop() == 0
+    finally:
+        h.kill()
+    return elapsed
+
+
+@pytest.mark.parametrize("window", ["0-10ms", "start-up"])
+def test_early_sigint_always_stops(netns, window):
+    """SIGINT at a random moment 0-10 ms after exec, or anywhere in the
+    start-up: the helper always stops, and cleans up."""
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     outcomes = {}
     rng = random.Random(9)
     with a, b:
+        end = 0.010 if window == "0-10ms" else start_up_time(netns, b)
         for i in range(TRIES):
             h = Helper(netns, ["--fd", b.fileno()], pass_fds=(b.fileno(),))
             try:
                 wait_exec(h.pid)
-                time.sleep(rng.uniform(0, 0.010))
+                time.sleep(rng.uniform(0, end))
                 h.proc.send_signal(signal.SIGINT)
                 try:
                     rc = h.proc.wait(timeout=WAIT)
@@ -355,7 +371,7 @@ def test_early_sigint_always_stops(netns):
             # Exit 0 after an orderly stop, or killed before main() blocked SIGINT.
             assert rc in (0, -signal.SIGINT), (i, rc, h.stderr)
             assert_nothing_left(netns)
-    print("early SIGINT outcomes:", outcomes)
+    print(f"early SIGINT ({window}, {TRIES} tries): {outcomes}")
 
 
 def test_ctrl_c_during_start_leaves_nothing(netns):
@@ -365,12 +381,7 @@ def test_ctrl_c_during_start_leaves_nothing(netns):
     rng = random.Random(7)
     outcomes = {}
     with a, b:
-        # How long a start takes here, to spread the signals over it.
-        h = Helper(netns, ["--fd", b.fileno()], pass_fds=(b.fileno(),))
-        t0 = time.monotonic()
-        h.info()
-        start = time.monotonic() - t0
-        assert h.stop() == 0
+        start = start_up_time(netns, b)
         for i in range(30):
             h = Helper(netns, ["--fd", b.fileno()], pass_fds=(b.fileno(),),
                        start_new_session=True)
