@@ -760,10 +760,10 @@ blocked_signals_child(void)
 	q = dispatch_queue_create("test.blocked", NULL);
 	ds_term = dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, SIGTERM, 0, q);
 	ds_int = dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, SIGINT, 0, q);
-	dispatch_source_set_event_handler(ds_term, ^{
+	dispatch_source_set_event_handler(ds_term, ^(void) {
 		dispatch_semaphore_signal(term);
 	});
-	dispatch_source_set_event_handler(ds_int, ^{
+	dispatch_source_set_event_handler(ds_int, ^(void) {
 		dispatch_semaphore_signal(intr);
 	});
 	dispatch_resume(ds_term);
