@@ -862,6 +862,8 @@ def test_socket_stale_replaced_other_file_refused(netns, helpers, sockdir):
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     stale.bind(path)
     stale.close()
+    # Left by a helper of the same user: it may connect to it to see it is stale.
+    os.chown(path, USER, USER)
     os.chmod(sockdir, 0o777)
     h = helpers(netns, ["--socket", path])
     h.info()
