@@ -175,14 +175,7 @@ static void on_signal(struct helper *h, int sig);
 
 /* The signals the helper handles; blocked from the start of main(). */
 static const int watched_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
-
-static void
-watched_set(sigset_t *set)
-{
-	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]); i++)
-		sigaddset(set, watched_signals[i]);
-}
+#define N_WATCHED (sizeof(watched_signals) / sizeof(watched_signals[0]))
 
 /*
  * Step, before all others: block the watched signals in the main thread,
@@ -197,7 +190,9 @@ block_signals(void)
 {
 	sigset_t set;
 
-	watched_set(&set);
+	sigemptyset(&set);
+	for (size_t i = 0; i < N_WATCHED; i++)
+		sigaddset(&set, watched_signals[i]);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -233,7 +228,7 @@ catch_pending_signals(struct helper *h)
 
 	if (sigpending(&pending) < 0)
 		return;
-	for (size_t i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]); i++) {
+	for (size_t i = 0; i < N_WATCHED; i++) {
 		int sig = watched_signals[i];
 
 		if (sigismember(&pending, sig) == 1)
@@ -254,7 +249,7 @@ setup_control(struct helper *h)
 		log_fatal("cannot create dispatch queues");
 	/* A closed VM socket must be an error from send, not a fatal signal. */
 	signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]); i++)
+	for (size_t i = 0; i < N_WATCHED; i++)
 		watch_signal(h, watched_signals[i]);
 	catch_pending_signals(h);
 }
