@@ -254,15 +254,21 @@ def test_sudo_asks_for_a_password_on_a_terminal(user, prefix, rules, tmpdir_of, 
 def test_ctrl_c_at_the_password_prompt(user, prefix, rules, tmpdir_of, tmp_path):
     """Ctrl-C at sudo's prompt ends the client as it would any command: 130,
     no second prompt, nothing left."""
-    with open(prefix["rule"]) as f:
-        text = f.read()
-    strict = tmp_path / "rule"
-    strict.write_text(text.replace("NOPASSWD: ", ""))
-    rules(str(strict))
-    subprocess.run(["runuser", "-u", user, "--", "sudo", "-K"], capture_output=True)
-    status, out, prompts = run_on_terminal(user, tmpdir_of, client(prefix), INTERRUPT)
-    assert status == 128 + 2, out
-    assert prompts == 1, out
-    assert out.count("password for") == 1, out
-    assert "PING-OK" not in out
-    assert os.listdir(tmpdir_of) == []
+    # A password, so that sudo prompts (an empty one may be accepted unasked).
+    password = "pw-" + uuid.uuid4().hex
+    subprocess.run(["chpasswd"], input="%s:%s" % (user, password), text=True, check=True)
+    try:
+        with open(prefix["rule"]) as f:
+            text = f.read()
+        strict = tmp_path / "rule"
+        strict.write_text(text.replace("NOPASSWD: ", ""))
+        rules(str(strict))
+        subprocess.run(["runuser", "-u", user, "--", "sudo", "-K"], capture_output=True)
+        status, out, prompts = run_on_terminal(user, tmpdir_of, client(prefix), INTERRUPT)
+        assert status == 128 + 2, out
+        assert prompts == 1, out
+        assert out.count("password for") == 1, out
+        assert "PING-OK" not in out
+        assert os.listdir(tmpdir_of) == []
+    finally:
+        subprocess.run(["passwd", "-d", user], capture_output=True)
