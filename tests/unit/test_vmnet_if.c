@@ -68,8 +68,13 @@ vmnet_start_interface(xpc_object_t desc, dispatch_queue_t q,
 			if (fake.status == VMNET_SUCCESS) {
 				p = xpc_dictionary_create(NULL, NULL, 0);
 				xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key, 1514);
-				xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key, 200);
-				xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key, 100);
+				/* Reported since macOS 15, like the real vmnet. */
+				if (__builtin_available(macOS 15.0, *)) {
+					xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key,
+					                          200);
+					xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key,
+					                          100);
+				}
 			}
 			copy(fake.status, p);
 			if (p)
@@ -209,8 +214,13 @@ test_start_and_stop(void **state)
 	assert_int_equal(st, VMNET_SUCCESS);
 	assert_ptr_equal(vif.iface, fake.handle);
 	assert_int_equal(vif.max_packet_size, 1514);
-	assert_int_equal(vif.read_max, 200);
-	assert_int_equal(vif.write_max, 100);
+	if (__builtin_available(macOS 15.0, *)) {
+		assert_int_equal(vif.read_max, 200);
+		assert_int_equal(vif.write_max, 100);
+	} else {
+		assert_int_equal(vif.read_max, 0);
+		assert_int_equal(vif.write_max, 0);
+	}
 	assert_non_null(vif.param);
 	assert_int_equal(vmnet_if_stop(&vif, 5, &st), 0);
 	assert_int_equal(st, VMNET_SUCCESS);
