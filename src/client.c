@@ -215,6 +215,9 @@ await_info(struct run *r)
 			return -1;
 		}
 		await_helper_exit(r);
+		if (r->sup.helper.exited &&
+		    client_launch_fall_back(&r->launch, geteuid() == 0, r->sup.helper.status))
+			return -1; /* start_and_await() tries sudo */
 		if (r->sup.helper.exited)
 			log_error("vmnet-helper %s before reporting its interface",
 			          client_proc_describe(r->sup.helper.status, why, sizeof(why)));
@@ -240,6 +243,31 @@ await_info(struct run *r)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Start the helper and wait for its line. On macOS 26 a direct start fails
+ * for a helper without the entitlement (built from source and not
+ * installed with install.sh or make install): then once more with sudo.
+ */
+static int
+start_and_await(struct run *r)
+{
+	if (start_helper(r) == 0 && await_info(r) == 0)
+		return 0;
+	/* Set by client_launch_fall_back(), in await_info(). */
+	if (!r->launch.direct_refused || r->launch.mode != CLIENT_LAUNCH_DIRECT)
+		return -1;
+	log_info("vmnet refused to start the interface without root (vmnet-helper not signed "
+	         "with com.apple.security.virtualization?); trying sudo");
+	close(r->info_fd);
+	r->info_fd = -1;
+	close(r->command_fd);
+	r->command_fd = -1;
+	memset(&r->sup.helper, 0, sizeof(r->sup.helper));
+	if (choose_launch(r) < 0)
+		return -1;
+	return start_helper(r) == 0 && await_info(r) == 0 ? 0 : -1;
 }
 
 /* Socket mode: connect to the helper's socket once it is bound. */
@@ -373,7 +401,7 @@ main(int argc, char *argv[])
 		cleanup(&r);
 		return CLIENT_EXIT_FAILURE;
 	}
-	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0) {
+	if (start_and_await(&r) < 0 || connect_helper(&r) < 0) {
 		code = abort_run(&r);
 	} else {
 		size_command_socket(&r);

@@ -33,6 +33,7 @@
 #include "isolate.h"
 #include "log.h"
 #include "options.h"
+#include "os_version.h"
 #include "priv.h"
 #include "sock.h"
 #include "stats.h"
@@ -57,6 +58,7 @@ struct helper {
 	int lock_fd;            /* --socket: PATH.lock, held */
 	bool socket_bound;      /* --socket: PATH exists and is ours */
 	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
+	bool not_authorized;    /* vmnet refused the start: no root or entitlement */
 	struct stats stats;
 	struct fwd fwd;
 };
@@ -223,6 +225,7 @@ start_interface(struct helper *h)
 	if (rc < 0) {
 		log_error("cannot start the vmnet interface: %s (%s, %u)",
 		          vmnet_if_status_meaning(status), vmnet_if_status_name(status), status);
+		h->not_authorized = vmnet_if_status_unauthorized(status, os_version_current());
 		return -1;
 	}
 	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
@@ -576,5 +579,5 @@ out:
 	if (stop_interface(&h) < 0)
 		status = EXIT_FAILURE;
 	remove_socket(&h);
-	return status;
+	return h.not_authorized ? VMNET_IF_EXIT_NOT_AUTHORIZED : status;
 }
