@@ -309,7 +309,6 @@ static void
 size_command_socket(struct run *r)
 {
 	uint64_t max_packet = 0, read_max = 0, write_max = 0;
-	int sndbuf, rcvbuf;
 
 	if (client_info_get_u64(r->line, "vmnet_max_packet_size", &max_packet) < 0) {
 		log_warn("no vmnet_max_packet_size in the interface line; default socket buffers");
@@ -317,12 +316,8 @@ size_command_socket(struct run *r)
 	}
 	client_info_get_u64(r->line, "vmnet_read_max_packets", &read_max);
 	client_info_get_u64(r->line, "vmnet_write_max_packets", &write_max);
-	sock_buffer_sizes(max_packet, fwd_batch_size(max_packet, read_max, write_max), &sndbuf,
-	                  &rcvbuf);
-	if (sock_set_buffers(r->command_fd, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set the command's socket buffers (%d, %d)", sndbuf, rcvbuf);
-	else
-		log_debug("command socket buffers: send %d, receive %d", sndbuf, rcvbuf);
+	sock_size_buffers(r->command_fd, max_packet,
+	                  fwd_batch_size(max_packet, read_max, write_max), "command socket");
 }
 
 static int

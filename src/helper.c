@@ -327,7 +327,7 @@ static int
 setup_socket(struct helper *h)
 {
 	unsigned batch = fwd_batch_size(h->vif.max_packet_size, h->vif.read_max, h->vif.write_max);
-	int sndbuf, rcvbuf, rc = 0;
+	int rc = 0;
 
 	if (h->opts.socket_path)
 		rc = serve_path(h);
@@ -335,11 +335,7 @@ setup_socket(struct helper *h)
 		h->sock = h->opts.fd;
 	if (rc != 0)
 		return rc;
-	sock_buffer_sizes(h->vif.max_packet_size, batch, &sndbuf, &rcvbuf);
-	if (sock_set_buffers(h->sock, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set socket buffers to %d/%d bytes", sndbuf, rcvbuf);
-	else
-		log_debug("socket buffers: send %d, receive %d bytes requested", sndbuf, rcvbuf);
+	sock_size_buffers(h->sock, h->vif.max_packet_size, batch, "socket");
 	return 0;
 }
 
