@@ -232,6 +232,8 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
             members = tar.getmembers()
             names = [m.name for m in members]
             assert names == sorted(names)
+            # No AppleDouble "._" entries (bsdtar without COPYFILE_DISABLE).
+            assert not [n for n in names if os.path.basename(n).startswith("._")], names
             top = names[0]
             assert top.startswith("vmnet-helper-") and "/" not in top
             assert all(n == top or n.startswith(top + "/") for n in names)
