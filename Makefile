@@ -48,9 +48,11 @@ endif
 CJSON_LIBS   := $(CJSON_PREFIX)/lib/libcjson.a
 CJSON_CFLAGS ?= -I$(CJSON_PREFIX)/include
 endif
-# Tests and tools of the Linux platform layer (src/linux/), and TAP tools.
+# Tests and tools of the Linux platform layer (src/linux/) and of Linux's
+# seccomp filter, TAP tools, and any tests/unit/test_*_linux.c.
 LINUX_ONLY := tests/unit/test_dispatch.c tests/unit/test_msg_x.c tests/unit/test_xpc.c \
-	tests/unit/test_vmnet_desc.c tests/tools/guest-nic.c
+	tests/unit/test_vmnet_desc.c tests/unit/test_sandbox.c tests/tools/guest-nic.c \
+	$(wildcard tests/unit/test_*_linux.c)
 else
 PLATFORM_CPPFLAGS := -D_GNU_SOURCE -Iinclude/compat -Iinclude/compat-linux
 PLATFORM_CFLAGS   := -fblocks
