@@ -48,6 +48,13 @@ endif
 CJSON_LIBS   := $(CJSON_PREFIX)/lib/libcjson.a
 CJSON_CFLAGS ?= -I$(CJSON_PREFIX)/include
 endif
+# cmocka for the unit tests, found the same way.
+ifeq ($(origin CMOCKA_CFLAGS),undefined)
+CMOCKA_PREFIX := $(or $(shell pkg-config --variable=prefix cmocka 2>/dev/null),\
+	$(firstword $(foreach p,/opt/homebrew /usr/local,$(if $(wildcard $(p)/include/cmocka.h),$(p)))))
+CMOCKA_CFLAGS := $(if $(CMOCKA_PREFIX),-I$(CMOCKA_PREFIX)/include)
+CMOCKA_LIBS   ?= $(if $(CMOCKA_PREFIX),-L$(CMOCKA_PREFIX)/lib) -lcmocka
+endif
 # Tests and tools of the Linux platform layer (src/linux/) and of Linux's
 # seccomp filter, TAP tools, and any tests/unit/test_*_linux.c.
 LINUX_ONLY := tests/unit/test_dispatch.c tests/unit/test_msg_x.c tests/unit/test_xpc.c \
@@ -63,6 +70,8 @@ CJSON_LIBS ?= -lcjson
 CJSON_CFLAGS ?=
 LINUX_ONLY :=
 endif
+CMOCKA_CFLAGS ?=
+CMOCKA_LIBS   ?= -lcmocka
 ALL_CPPFLAGS += $(CJSON_CFLAGS)
 
 # Programs: src/<name>.c holds main(); every other src/*.c is a module
@@ -82,8 +91,9 @@ LINUX_OBJS  := $(LINUX_SRCS:%.c=$(B)/%.o)
 # replaces platform functions with in-memory fakes sets test_<name>_LIBS.
 UNIT_SRCS  := $(filter-out $(LINUX_ONLY),$(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) -lcmocka
-test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) -lcmocka $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
+UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) $(CMOCKA_LIBS)
+test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) $(CMOCKA_LIBS) $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
+$(B)/tests/unit/%.o: ALL_CPPFLAGS += $(CMOCKA_CFLAGS)
 
 # Test tools: tests/tools/<name>.c, small programs the integration tests run.
 TOOL_SRCS := $(filter-out $(LINUX_ONLY),$(wildcard tests/tools/*.c))

@@ -84,7 +84,7 @@ build_make() {
 	mkdir -p "$out/cmocka"
 	cp /usr/include/cmocka.h "$out/cmocka/"
 	set -- OS=Darwin B="$out" CC="scripts/macos/darwin-cc.sh $arch" AR="$ZIG ar" \
-		CFLAGS=-O2 CPPFLAGS="-Iinclude/compat -isystem $out/cmocka" \
+		CFLAGS=-O2 CPPFLAGS=-Iinclude/compat CMOCKA_CFLAGS="-isystem $out/cmocka" \
 		LDFLAGS="-F scripts/macos -Wl,-S $EXTRA_LDFLAGS" \
 		CJSON_LIBS="$out/cjson/libcjson.a" CJSON_CFLAGS="-I$out/cjson/include" \
 		VERSION="$VERSION" COMMIT="$COMMIT"
