@@ -615,16 +615,49 @@ install_sudoers() { # rendered dest
 	fi
 }
 
+# --- macOS signature -------------------------------------------------------
+
+# From macOS 26 vmnet needs no root for a helper signed with the
+# com.apple.security.virtualization entitlement. A release's helper is
+# signed already; one built from source is signed here, ad hoc, as a copy
+# in the scratch directory (the same bytes on every run, so a second run
+# finds the installed helper unchanged).
+signed_helper() {
+	codesign --verify --strict "$1" 2>/dev/null &&
+		codesign -d --entitlements - --xml "$1" 2>/dev/null |
+		grep -q '<key>com.apple.security.virtualization</key>'
+}
+
+helper_src=
+if [ "$(uname -s)" = Darwin ]; then
+	command -v codesign >/dev/null || die "codesign not found (xcode-select --install)"
+	source_of bin/vmnet-helper
+	helper_src=$src
+	if ! signed_helper "$helper_src"; then
+		[ -x "$root/scripts/macos/sign.sh" ] ||
+			die "$src is not signed with com.apple.security.virtualization"
+		cp "$src" "$scratch/vmnet-helper"
+		"$root/scripts/macos/sign.sh" "$scratch/vmnet-helper" >&2 || die "cannot sign $src"
+		helper_src=$scratch/vmnet-helper
+		say "signed vmnet-helper ad hoc with com.apple.security.virtualization"
+	fi
+fi
+
 # --- do it -----------------------------------------------------------------
 
 make_dirs
 for rel in $files; do
 	source_of "$rel"
 	case $rel in
+	bin/vmnet-helper) install_file "${helper_src:-$src}" "$prefix/$rel" 0755 -rwxr-xr-x ;;
 	bin/*) install_file "$src" "$prefix/$rel" 0755 -rwxr-xr-x ;;
 	*) install_file "$src" "$prefix/$rel" 0644 -rw-r--r-- ;;
 	esac
 done
+if [ -n "$helper_src" ] && [ "$dry_run" = no ]; then
+	signed_helper "$prefix/bin/vmnet-helper" ||
+		die "$prefix/bin/vmnet-helper: signature or entitlement does not verify"
+fi
 [ "$sudoers" = no ] || install_sudoers "$rule_tmp" "$rule"
 [ "$closefrom" = no ] || install_sudoers "$snippet_tmp" "$snippet"
 

@@ -42,6 +42,7 @@
 #include "isolate.h"
 #include "log.h"
 #include "options.h"
+#include "os_version.h"
 #include "priv.h"
 #include "sandbox.h"
 #include "sock.h"
@@ -67,6 +68,7 @@ struct helper {
 	int lock_fd;            /* --socket: PATH.lock, held */
 	bool socket_bound;      /* --socket: PATH exists and is ours */
 	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
+	bool not_authorized;    /* vmnet refused the start: no root or entitlement */
 	struct stats stats;
 	struct fwd fwd;
 };
@@ -276,6 +278,7 @@ start_interface(struct helper *h)
 	if (rc < 0) {
 		log_error("cannot start the vmnet interface: %s (%s, %u)",
 		          vmnet_if_status_meaning(status), vmnet_if_status_name(status), status);
+		h->not_authorized = vmnet_if_status_unauthorized(status, os_version_current());
 		return -1;
 	}
 	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
@@ -398,7 +401,7 @@ static int
 setup_socket(struct helper *h)
 {
 	unsigned batch = fwd_batch_size(h->vif.max_packet_size, h->vif.read_max, h->vif.write_max);
-	int sndbuf, rcvbuf, rc = 0;
+	int rc = 0;
 
 	if (h->opts.socket_path)
 		rc = serve_path(h);
@@ -406,11 +409,7 @@ setup_socket(struct helper *h)
 		h->sock = h->opts.fd;
 	if (rc != 0)
 		return rc;
-	sock_buffer_sizes(h->vif.max_packet_size, batch, &sndbuf, &rcvbuf);
-	if (sock_set_buffers(h->sock, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set socket buffers to %d/%d bytes", sndbuf, rcvbuf);
-	else
-		log_debug("socket buffers: send %d, receive %d bytes requested", sndbuf, rcvbuf);
+	sock_size_buffers(h->sock, h->vif.max_packet_size, batch, "socket");
 	return 0;
 }
 
@@ -705,5 +704,5 @@ out:
 	if (stop_interface(&h) < 0)
 		status = EXIT_FAILURE;
 	remove_socket(&h);
-	return status;
+	return h.not_authorized ? VMNET_IF_EXIT_NOT_AUTHORIZED : status;
 }

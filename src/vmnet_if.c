@@ -14,25 +14,34 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "os_version.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* From macOS 26 vmnet needs no root but the entitlement, and reports its
+ * absence as VMNET_MEM_FAILURE or VMNET_NOT_AUTHORIZED. */
+#define MACOS_ENTITLEMENT_ONLY 26
 
 static const struct {
 	vmnet_return_t status;
 	const char *name;
 	const char *meaning;
+	const char *meaning_26; /* on macOS 26 and later, if different */
 } statuses[] = {
-    {VMNET_SUCCESS, "VMNET_SUCCESS", "success"},
-    {VMNET_FAILURE, "VMNET_FAILURE", "general failure (not root?)"},
-    {VMNET_MEM_FAILURE, "VMNET_MEM_FAILURE", "out of memory"},
-    {VMNET_INVALID_ARGUMENT, "VMNET_INVALID_ARGUMENT", "invalid argument"},
-    {VMNET_SETUP_INCOMPLETE, "VMNET_SETUP_INCOMPLETE", "interface setup not complete"},
-    {VMNET_INVALID_ACCESS, "VMNET_INVALID_ACCESS", "permission denied"},
-    {VMNET_PACKET_TOO_BIG, "VMNET_PACKET_TOO_BIG", "packet larger than the maximum"},
-    {VMNET_BUFFER_EXHAUSTED, "VMNET_BUFFER_EXHAUSTED", "kernel buffers exhausted"},
-    {VMNET_TOO_MANY_PACKETS, "VMNET_TOO_MANY_PACKETS", "too many packets in one call"},
+    {VMNET_SUCCESS, "VMNET_SUCCESS", "success", NULL},
+    {VMNET_FAILURE, "VMNET_FAILURE", "general failure (not root?)", "general failure"},
+    {VMNET_MEM_FAILURE, "VMNET_MEM_FAILURE", "out of memory",
+     "missing entitlement (helper not signed with com.apple.security.virtualization?)"},
+    {VMNET_INVALID_ARGUMENT, "VMNET_INVALID_ARGUMENT", "invalid argument", NULL},
+    {VMNET_SETUP_INCOMPLETE, "VMNET_SETUP_INCOMPLETE", "interface setup not complete", NULL},
+    {VMNET_INVALID_ACCESS, "VMNET_INVALID_ACCESS", "permission denied", NULL},
+    {VMNET_PACKET_TOO_BIG, "VMNET_PACKET_TOO_BIG", "packet larger than the maximum", NULL},
+    {VMNET_BUFFER_EXHAUSTED, "VMNET_BUFFER_EXHAUSTED", "kernel buffers exhausted", NULL},
+    {VMNET_TOO_MANY_PACKETS, "VMNET_TOO_MANY_PACKETS", "too many packets in one call", NULL},
     {VMNET_SHARING_SERVICE_BUSY, "VMNET_SHARING_SERVICE_BUSY",
-     "sharing service busy (Internet Sharing active?)"},
-    {VMNET_NOT_AUTHORIZED, "VMNET_NOT_AUTHORIZED", "not authorized (missing entitlement or root)"},
+     "sharing service busy (Internet Sharing active?)", NULL},
+    {VMNET_NOT_AUTHORIZED, "VMNET_NOT_AUTHORIZED", "not authorized (not root?)",
+     "not authorized (helper not signed with com.apple.security.virtualization?)"},
 };
 
 /* Return: the enumerator's name, or "unknown status" */
@@ -46,15 +55,41 @@ vmnet_if_status_name(vmnet_return_t status)
 	return "unknown status";
 }
 
-/* Return: what the status means for the user, or "unknown vmnet status" */
+/*
+ * vmnet_if_status_meaning_on() - what @status means for the user on macOS
+ * @macos_major (os_version_current(); 0 for the Linux platform)
+ *
+ * Return: a static string, or "unknown vmnet status"
+ */
+const char *
+vmnet_if_status_meaning_on(vmnet_return_t status, int macos_major)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
+		if (statuses[i].status != status)
+			continue;
+		if (macos_major >= MACOS_ENTITLEMENT_ONLY && statuses[i].meaning_26)
+			return statuses[i].meaning_26;
+		return statuses[i].meaning;
+	}
+	return "unknown vmnet status";
+}
+
+/* Return: what the status means here, or "unknown vmnet status" */
 const char *
 vmnet_if_status_meaning(vmnet_return_t status)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
-		if (statuses[i].status == status)
-			return statuses[i].meaning;
-	}
-	return "unknown vmnet status";
+	return vmnet_if_status_meaning_on(status, os_version_current());
+}
+
+/*
+ * vmnet_if_status_unauthorized() - whether vmnet refused a start for lack
+ * of authorization on macOS @macos_major: then a start as root may succeed
+ */
+bool
+vmnet_if_status_unauthorized(vmnet_return_t status, int macos_major)
+{
+	return status == VMNET_NOT_AUTHORIZED ||
+	       (status == VMNET_MEM_FAILURE && macos_major >= MACOS_ENTITLEMENT_ONLY);
 }
 
 static uint64_t

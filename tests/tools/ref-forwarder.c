@@ -95,7 +95,7 @@ main(int argc, char **argv)
 	const char *tap_name = NULL;
 	bool offload = false;
 	sigset_t block, waitmask;
-	int c, sv[2], tap, sndbuf, rcvbuf, status = 0;
+	int c, sv[2], tap, status = 0;
 	pid_t child;
 	size_t max;
 
@@ -124,10 +124,8 @@ main(int argc, char **argv)
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		tapsock_die("socketpair: %s", strerror(errno));
 	max = offload ? MAX_PACKET_TSO : MAX_PACKET;
-	sock_buffer_sizes(max, fwd_batch_size(max, 256, 256), &sndbuf, &rcvbuf);
-	if (sock_set_buffers(sv[0], sndbuf, rcvbuf) < 0 ||
-	    sock_set_buffers(sv[1], sndbuf, rcvbuf) < 0)
-		tapsock_die("socket buffers: %s", strerror(errno));
+	sock_size_buffers(sv[0], max, fwd_batch_size(max, 256, 256), "forwarder socket");
+	sock_size_buffers(sv[1], max, fwd_batch_size(max, 256, 256), "VM socket");
 
 	child = fork();
 	if (child < 0)
