@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -315,13 +316,21 @@ static void
 test_host_full_socket_time_budget(void **state)
 {
 	struct timespec t0, t1;
+	struct pollfd pfd;
 	int sv[2];
 	long usec;
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
-	while (send(sv[0], "x", 1, 0) == 1)
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	while (send(sv[0], "x", 1, MSG_DONTWAIT) == 1)
 		; /* the peer never reads: never writable again */
+	pfd = (struct pollfd){.fd = sv[0], .events = POLLOUT};
+	if (poll(&pfd, 1, 0) != 0) {
+		/* This OS's poll cannot tell (the fallback test covers that). */
+		close(sv[0]);
+		close(sv[1]);
+		skip();
+	}
 	assert_int_equal(dup2(sv[0], f.sock), f.sock); /* the fake wants its descriptor */
 	host_frames(3, 60);
 	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
@@ -346,7 +355,7 @@ test_host_poll_useless_falls_back(void **state)
 	int sv[2];
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
 	assert_int_equal(dup2(sv[0], f.sock), f.sock);
 	host_frames(3, 60);
 	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
