@@ -48,28 +48,29 @@
 #include "vmnet_net.h"
 #include "vmnet_tap.h"
 
-const char *vmnet_operation_mode_key = "vmnet_operation_mode";
-const char *vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
-const char *vmnet_mac_address_key = "vmnet_mac_address";
-const char *vmnet_allocate_mac_address_key = "vmnet_allocate_mac_address";
-const char *vmnet_mtu_key = "vmnet_mtu";
-const char *vmnet_max_packet_size_key = "vmnet_max_packet_size";
-const char *vmnet_interface_id_key = "vmnet_interface_id";
-const char *vmnet_start_address_key = "vmnet_start_address";
-const char *vmnet_end_address_key = "vmnet_end_address";
-const char *vmnet_subnet_mask_key = "vmnet_subnet_mask";
-const char *vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
-const char *vmnet_nat66_prefix_length_key = "vmnet_nat66_prefix_length";
-const char *vmnet_estimated_packets_available_key = "vmnet_estimated_packets_available";
-const char *vmnet_network_identifier_key = "vmnet_network_identifier";
-const char *vmnet_host_ip_address_key = "vmnet_host_ip_address";
-const char *vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
-const char *vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
-const char *vmnet_enable_tso_key = "vmnet_enable_tso";
-const char *vmnet_enable_isolation_key = "vmnet_enable_isolation";
-const char *vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
-const char *vmnet_read_max_packets_key = "vmnet_read_max_packets";
-const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_operation_mode_key = "vmnet_operation_mode";
+const char *const vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
+const char *const vmnet_mac_address_key = "vmnet_mac_address";
+const char *const vmnet_allocate_mac_address_key = "vmnet_allocate_mac_address";
+const char *const vmnet_mtu_key = "vmnet_mtu";
+const char *const vmnet_max_packet_size_key = "vmnet_max_packet_size";
+const char *const vmnet_interface_id_key = "vmnet_interface_id";
+const char *const vmnet_start_address_key = "vmnet_start_address";
+const char *const vmnet_end_address_key = "vmnet_end_address";
+const char *const vmnet_subnet_mask_key = "vmnet_subnet_mask";
+const char *const vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
+const char *const vmnet_nat66_prefix_length_key = "vmnet_nat66_prefix_length";
+const char *const vmnet_estimated_packets_available_key = "vmnet_estimated_packets_available";
+const char *const vmnet_network_identifier_key = "vmnet_network_identifier";
+const char *const vmnet_host_ip_address_key = "vmnet_host_ip_address";
+const char *const vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
+const char *const vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
+const char *const vmnet_enable_tso_key = "vmnet_enable_tso";
+const char *const vmnet_enable_isolation_key = "vmnet_enable_isolation";
+const char *const vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
+const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
+const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_enable_virtio_header_key = "vmnet_enable_virtio_header";
 
 #define VMNET_MTU             1500
 #define VMNET_MAX_PACKET_SIZE 1514  /* MTU + Ethernet header */
