@@ -125,9 +125,10 @@ nat_table(char *buf, size_t size, size_t *len, int family, const char *table, co
 	                       " }\n",
 	                       fam, net, plen, fam, net, plen, out_ext, ext) < 0)
 		return -1;
-	if (nrules && nat_printf(buf, size, len,
-	                         " chain prerouting {\n"
-	                         "  type nat hook prerouting priority dstnat; policy accept;\n") < 0)
+	if (nrules &&
+	    nat_printf(buf, size, len,
+	               " chain prerouting {\n"
+	               "  type nat hook prerouting priority dstnat; policy accept;\n") < 0)
 		return -1;
 	for (i = 0; i < c->nrules; i++) {
 		const struct vmnet_netconf_rule *r = &c->rules[i];

@@ -274,8 +274,8 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	}
 	iface->attached = true;
 	/* A frame is the MTU plus the Ethernet header. */
-	iface->max_packet_size = iface->desc.tso ? VMNET_TSO_PACKET_SIZE
-	                                         : iface->net.mtu + (size_t)VMNET_ETH_HLEN;
+	iface->max_packet_size =
+	    iface->desc.tso ? VMNET_TSO_PACKET_SIZE : iface->net.mtu + (size_t)VMNET_ETH_HLEN;
 	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
 		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
 	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

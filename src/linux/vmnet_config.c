@@ -156,8 +156,7 @@ vmnet_network_configuration_set_ipv6_prefix(vmnet_network_configuration_ref conf
 vmnet_return_t
 vmnet_network_configuration_add_port_forwarding_rule(vmnet_network_configuration_ref config,
                                                      uint8_t protocol, sa_family_t address_family,
-                                                     uint16_t internal_port,
-                                                     uint16_t external_port,
+                                                     uint16_t internal_port, uint16_t external_port,
                                                      const void *internal_address)
 {
 	struct vmnet_netconf_rule *r;
@@ -206,8 +205,7 @@ vmnet_network_configuration_add_dhcp_reservation(vmnet_network_configuration_ref
 		return VMNET_INVALID_ARGUMENT;
 	for (i = 0; i < config->conf.nreservations; i++) {
 		r = &config->conf.reservations[i];
-		if (memcmp(r->mac, mac, sizeof(mac)) == 0 ||
-		    r->addr.s_addr == reservation->s_addr)
+		if (memcmp(r->mac, mac, sizeof(mac)) == 0 || r->addr.s_addr == reservation->s_addr)
 			return VMNET_INVALID_ARGUMENT;
 	}
 	if (config->conf.nreservations == VMNET_NETCONF_MAX_RESERVATIONS)

@@ -384,12 +384,11 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	}
 	if (netlink_link_up(index) < 0)
 		goto fail;
-	if (mode == VMNET_SHARED_MODE &&
-	    nat_add(net->bridge, net->bridge,
-	            &(struct nat_conf){.subnet = {htonl(subnet)},
-	                               .prefixlen = prefixlen,
-	                               .masquerade4 = true,
-	                               .external = ""}) < 0)
+	if (mode == VMNET_SHARED_MODE && nat_add(net->bridge, net->bridge,
+	                                         &(struct nat_conf){.subnet = {htonl(subnet)},
+	                                                            .prefixlen = prefixlen,
+	                                                            .masquerade4 = true,
+	                                                            .external = ""}) < 0)
 		goto fail;
 	if (dhcp_start(dir, net->bridge,
 	               &(struct dhcp_conf){.dhcp = true,
@@ -676,8 +675,9 @@ net_conf_create(struct net_ctx *ctx, const struct vmnet_netconf *conf, uint32_t 
 	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
 	    netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0 ||
 	    netlink_addr_add(index, AF_INET6, &gw6, net->nat66_len) < 0 ||
-	    netlink_link_up(index) < 0 || net_conf_services(dir, conf, net, subnet, prefixlen) < 0 ||
-	    net_save(path, net) < 0 || net_save_id(ctx, net) < 0)
+	    netlink_link_up(index) < 0 ||
+	    net_conf_services(dir, conf, net, subnet, prefixlen) < 0 || net_save(path, net) < 0 ||
+	    net_save_id(ctx, net) < 0)
 		goto fail;
 	return index;
 fail : {
@@ -862,9 +862,9 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	if (want->has_host_addr) {
 		if (netlink_addrs4(&addrs, &naddrs) < 0)
 			return -1;
-		used = net_subnet_used(addrs, naddrs,
-		                       ntohl(want->host_addr.s_addr) & net_mask(want->host_prefixlen),
-		                       want->host_prefixlen, 0);
+		used = net_subnet_used(
+		    addrs, naddrs, ntohl(want->host_addr.s_addr) & net_mask(want->host_prefixlen),
+		    want->host_prefixlen, 0);
 		free(addrs);
 		if (used) {
 			errno = EADDRINUSE;
@@ -886,7 +886,8 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	index = l->index;
 	if ((want->has_host_addr &&
 	     netlink_addr_add(index, AF_INET, &want->host_addr, want->host_prefixlen) < 0) ||
-	    (want->has_host_addr6 && netlink_addr_add(index, AF_INET6, &want->host_addr6, 64) < 0) ||
+	    (want->has_host_addr6 &&
+	     netlink_addr_add(index, AF_INET6, &want->host_addr6, 64) < 0) ||
 	    netlink_link_up(index) < 0 || net_save(path, net) < 0 || net_save_id(ctx, net) < 0)
 		goto fail;
 	return index;

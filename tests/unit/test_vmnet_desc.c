@@ -195,7 +195,6 @@ test_bad_values(void **state)
 	d = desc_mode(VMNET_SHARED_MODE);
 	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9000);
 	assert_invalid(d);
-
 }
 
 /* A network identifier: host mode only, host addresses only with it. */

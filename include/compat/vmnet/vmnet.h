@@ -119,8 +119,8 @@ extern const char *const vmnet_start_address_key VMNET_AVAILABLE(10.15);
 extern const char *const vmnet_end_address_key VMNET_AVAILABLE(10.15);
 extern const char *const vmnet_subnet_mask_key VMNET_AVAILABLE(10.15);
 extern const char *const vmnet_nat66_prefix_key VMNET_AVAILABLE(10.15);
-extern const char *const vmnet_nat66_prefix_length_key
-    VMNET_DEPRECATED("No longer supported", 10.15, 11.0);
+extern const char *const vmnet_nat66_prefix_length_key VMNET_DEPRECATED("No longer supported",
+                                                                        10.15, 11.0);
 extern const char *const vmnet_estimated_packets_available_key VMNET_AVAILABLE(10.10);
 extern const char *const vmnet_network_identifier_key VMNET_AVAILABLE(11.0);
 extern const char *const vmnet_host_ip_address_key VMNET_AVAILABLE(11.0);
@@ -161,14 +161,16 @@ vmnet_return_t vmnet_stop_interface(interface_ref interface, dispatch_queue_t qu
 xpc_object_t vmnet_copy_shared_interface_list(void) VMNET_AVAILABLE(10.15);
 
 /* Port forwarding on a running shared-mode interface, IPv4 only (10.15). */
-vmnet_return_t vmnet_interface_add_port_forwarding_rule(
-    interface_ref interface, uint8_t protocol, uint16_t external_port,
-    struct in_addr internal_address, uint16_t internal_port,
-    vmnet_interface_completion_handler_t handler)
+vmnet_return_t
+vmnet_interface_add_port_forwarding_rule(interface_ref interface, uint8_t protocol,
+                                         uint16_t external_port, struct in_addr internal_address,
+                                         uint16_t internal_port,
+                                         vmnet_interface_completion_handler_t handler)
     VMNET_DEPRECATED("replaced by vmnet_interface_add_ip_port_forwarding_rule", 10.15, 12.0);
-vmnet_return_t vmnet_interface_remove_port_forwarding_rule(
-    interface_ref interface, uint8_t protocol, uint16_t external_port,
-    vmnet_interface_completion_handler_t handler)
+vmnet_return_t
+vmnet_interface_remove_port_forwarding_rule(interface_ref interface, uint8_t protocol,
+                                            uint16_t external_port,
+                                            vmnet_interface_completion_handler_t handler)
     VMNET_DEPRECATED("replaced by vmnet_interface_remove_ip_port_forwarding_rule", 10.15, 12.0);
 vmnet_return_t vmnet_port_forwarding_rule_get_details(xpc_object_t rule, uint8_t *protocol,
                                                       uint16_t *external_port,
@@ -187,12 +189,9 @@ vmnet_return_t vmnet_interface_add_ip_port_forwarding_rule(
 vmnet_return_t vmnet_interface_remove_ip_port_forwarding_rule(
     interface_ref interface, uint8_t protocol, uint16_t external_port, uint8_t address_family,
     vmnet_interface_completion_handler_t handler) VMNET_AVAILABLE(11.0);
-vmnet_return_t vmnet_ip_port_forwarding_rule_get_details(xpc_object_t rule, uint8_t *protocol,
-                                                         uint16_t *external_port,
-                                                         uint8_t address_family,
-                                                         void *internal_address,
-                                                         uint16_t *internal_port)
-    VMNET_AVAILABLE(11.0);
+vmnet_return_t vmnet_ip_port_forwarding_rule_get_details(
+    xpc_object_t rule, uint8_t *protocol, uint16_t *external_port, uint8_t address_family,
+    void *internal_address, uint16_t *internal_port) VMNET_AVAILABLE(11.0);
 vmnet_return_t vmnet_interface_get_ip_port_forwarding_rules(
     interface_ref interface, uint8_t address_family,
     vmnet_interface_get_ip_port_forwarding_rules_handler_t handler) VMNET_AVAILABLE(11.0);
@@ -202,29 +201,22 @@ typedef struct vmnet_network *vmnet_network_ref;
 typedef struct vmnet_network_configuration *vmnet_network_configuration_ref;
 
 CF_RETURNS_RETAINED vmnet_network_configuration_ref
-vmnet_network_configuration_create(vmnet_mode_t mode, vmnet_return_t *status)
-    VMNET_AVAILABLE(26.0);
-CF_RETURNS_RETAINED vmnet_network_ref
-vmnet_network_create(vmnet_network_configuration_ref configuration, vmnet_return_t *status)
-    VMNET_AVAILABLE(26.0);
+vmnet_network_configuration_create(vmnet_mode_t mode, vmnet_return_t *status) VMNET_AVAILABLE(26.0);
+CF_RETURNS_RETAINED vmnet_network_ref vmnet_network_create(
+    vmnet_network_configuration_ref configuration, vmnet_return_t *status) VMNET_AVAILABLE(26.0);
 void vmnet_network_get_ipv4_subnet(vmnet_network_ref network, struct in_addr *subnet,
                                    struct in_addr *mask) VMNET_AVAILABLE(26.0);
 void vmnet_network_get_ipv6_prefix(vmnet_network_ref network, struct in6_addr *prefix,
                                    uint8_t *prefix_len) VMNET_AVAILABLE(26.0);
 xpc_object_t vmnet_network_copy_serialization(vmnet_network_ref network, vmnet_return_t *status)
     VMNET_AVAILABLE(26.0);
-CF_RETURNS_RETAINED vmnet_network_ref
-vmnet_network_create_with_serialization(xpc_object_t network, vmnet_return_t *status)
-    VMNET_AVAILABLE(26.0);
-interface_ref vmnet_interface_start_with_network(vmnet_network_ref network,
-                                                 xpc_object_t interface_desc,
-                                                 dispatch_queue_t queue,
-                                                 vmnet_start_interface_completion_handler_t
-                                                     start_block) VMNET_AVAILABLE(26.0);
-vmnet_return_t
-vmnet_network_configuration_set_external_interface(vmnet_network_configuration_ref config,
-                                                   const char *interface_name)
-    VMNET_AVAILABLE(26.0);
+CF_RETURNS_RETAINED vmnet_network_ref vmnet_network_create_with_serialization(
+    xpc_object_t network, vmnet_return_t *status) VMNET_AVAILABLE(26.0);
+interface_ref vmnet_interface_start_with_network(
+    vmnet_network_ref network, xpc_object_t interface_desc, dispatch_queue_t queue,
+    vmnet_start_interface_completion_handler_t start_block) VMNET_AVAILABLE(26.0);
+vmnet_return_t vmnet_network_configuration_set_external_interface(
+    vmnet_network_configuration_ref config, const char *interface_name) VMNET_AVAILABLE(26.0);
 void vmnet_network_configuration_disable_nat44(vmnet_network_configuration_ref config)
     VMNET_AVAILABLE(26.0);
 void vmnet_network_configuration_disable_nat66(vmnet_network_configuration_ref config)
@@ -233,8 +225,9 @@ void vmnet_network_configuration_disable_dhcp(vmnet_network_configuration_ref co
     VMNET_AVAILABLE(26.0);
 void vmnet_network_configuration_disable_dns_proxy(vmnet_network_configuration_ref config)
     VMNET_AVAILABLE(26.0);
-void vmnet_network_configuration_disable_router_advertisement(
-    vmnet_network_configuration_ref config) VMNET_AVAILABLE(26.0);
+void
+vmnet_network_configuration_disable_router_advertisement(vmnet_network_configuration_ref config)
+    VMNET_AVAILABLE(26.0);
 vmnet_return_t vmnet_network_configuration_set_ipv4_subnet(vmnet_network_configuration_ref config,
                                                            const struct in_addr *subnet_addr,
                                                            const struct in_addr *subnet_mask)
@@ -247,11 +240,9 @@ vmnet_return_t vmnet_network_configuration_add_port_forwarding_rule(
     vmnet_network_configuration_ref config, uint8_t protocol, sa_family_t address_family,
     uint16_t internal_port, uint16_t external_port, const void *internal_address)
     VMNET_AVAILABLE(26.0);
-vmnet_return_t
-vmnet_network_configuration_add_dhcp_reservation(vmnet_network_configuration_ref config,
-                                                 const ether_addr_t *client,
-                                                 const struct in_addr *reservation)
-    VMNET_AVAILABLE(26.0);
+vmnet_return_t vmnet_network_configuration_add_dhcp_reservation(
+    vmnet_network_configuration_ref config, const ether_addr_t *client,
+    const struct in_addr *reservation) VMNET_AVAILABLE(26.0);
 vmnet_return_t vmnet_network_configuration_set_mtu(vmnet_network_configuration_ref config,
                                                    uint32_t mtu) VMNET_AVAILABLE(26.0);
 
