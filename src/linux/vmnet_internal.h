@@ -18,6 +18,7 @@
 #include "vmnet_desc.h"
 #include "vmnet_keeper.h"
 #include "vmnet_net.h"
+#include "vmnet_network.h"
 
 enum iface_state {
 	IFACE_STARTING,
@@ -35,6 +36,7 @@ struct vmnet_interface {
 	struct vmnet_keeper keeper;
 	struct vmnet_desc desc;
 	struct vmnet_net net;
+	struct vmnet_network *network; /* started on a network: retained */
 	uint8_t mac[6];
 	uuid_t id;
 
@@ -52,6 +54,9 @@ struct vmnet_interface {
 	vmnet_interface_event_callback_t callback;
 	xpc_object_t event; /* dictionary handed to the callback */
 };
+
+/* Does this process hold CAP_NET_ADMIN (vmnet's root on macOS)? */
+bool vmnet_privileged(void);
 
 /* Wake the poller of @iface; called with iface->lock held. */
 void vmnet_event_wake_locked(struct vmnet_interface *iface);
