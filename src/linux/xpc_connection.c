@@ -38,17 +38,19 @@
  * listener whose name is taken get XPC_ERROR_CONNECTION_INVALID.
  *
  * Deviations from macOS:
- * - xpc_connection_set_peer_code_signing_requirement() does not parse the
- *   requirement language: any requirement means "the peer runs the same
- *   executable file as this process" (/proc/PID/exe, same device and
- *   inode), checked for every message received; a message that fails is
- *   dropped and XPC_ERROR_PEER_CODE_SIGNING_REQUIREMENT delivered instead;
+ * - xpc_connection_set_peer_code_signing_requirement() understands one
+ *   form of the requirement language, cdhash H"<40 hex digits>", against
+ *   the code identity csops.c gives a process (its executable file); any
+ *   other requirement is refused with EINVAL. It is checked for every
+ *   message received; a message that fails is dropped and
+ *   XPC_ERROR_PEER_CODE_SIGNING_REQUIREMENT delivered instead, as on macOS;
  * - messages sent before a connection is resumed are not queued: their
  *   reply handlers get XPC_ERROR_CONNECTION_INVALID;
  * - XPC_CONNECTION_MACH_SERVICE_PRIVILEGED is ignored (one namespace per
  *   effective user);
  * - only the object types xpc_wire.c encodes can be sent.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,6 +71,7 @@
 #include <dispatch/dispatch.h>
 #include <xpc/xpc.h>
 
+#include "csops_internal.h"
 #include "xpc_internal.h"
 #include "xpc_wire.h"
 
@@ -115,7 +118,8 @@ struct _xpc_connection_s {
 	uint64_t next_id;
 	struct pending *pending;
 	struct ucred cred;
-	bool same_exe_required;
+	bool cdhash_required;
+	uint8_t cdhash[CSOPS_CDHASH_LEN]; /* what the peer must run */
 };
 
 static __attribute__((noreturn)) void
@@ -376,31 +380,54 @@ xpc_connection_get_pid(xpc_connection_t c)
 	return c->cred.pid;
 }
 
+/* Return: 0 with @out set from a requirement 'cdhash H"<40 hex>"', or -1. */
+static int
+parse_cdhash_requirement(const char *req, uint8_t out[CSOPS_CDHASH_LEN])
+{
+	static const char prefix[] = "cdhash H\"";
+	const char *hex;
+	unsigned int byte;
+	int i;
+
+	if (strncmp(req, prefix, sizeof(prefix) - 1) != 0)
+		return -1;
+	hex = req + sizeof(prefix) - 1;
+	for (i = 0; i < CSOPS_CDHASH_LEN; i++) {
+		if (!isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		out[i] = (uint8_t)byte;
+	}
+	return strcmp(hex + 2 * CSOPS_CDHASH_LEN, "\"") == 0 ? 0 : -1;
+}
+
 int
 xpc_connection_set_peer_code_signing_requirement(xpc_connection_t c, const char *requirement)
 {
-	if (requirement == NULL || requirement[0] == '\0')
+	uint8_t hash[CSOPS_CDHASH_LEN];
+
+	if (requirement == NULL || parse_cdhash_requirement(requirement, hash) != 0)
 		return EINVAL;
 	pthread_mutex_lock(&c->lock);
-	if (c->same_exe_required) {
+	if (c->cdhash_required) {
 		pthread_mutex_unlock(&c->lock);
 		xpc_crash("xpc_connection_set_peer_code_signing_requirement called twice");
 	}
-	c->same_exe_required = true;
+	c->cdhash_required = true;
+	memcpy(c->cdhash, hash, sizeof(hash));
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
-/* Return: whether the process @pid runs the same executable file as we do. */
+/* Return: whether the process @pid runs the code @cdhash names. */
 static bool
-same_executable(pid_t pid)
+peer_matches(pid_t pid, const uint8_t cdhash[CSOPS_CDHASH_LEN])
 {
-	struct stat self, peer;
-	char path[64];
+	uint8_t peer[CSOPS_CDHASH_LEN];
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	return pid > 0 && stat("/proc/self/exe", &self) == 0 && stat(path, &peer) == 0 &&
-	       self.st_dev == peer.st_dev && self.st_ino == peer.st_ino;
+	return pid > 0 && csops(pid, CSOPS_CDHASH, peer, sizeof(peer)) == 0 &&
+	       memcmp(peer, cdhash, sizeof(peer)) == 0;
 }
 
 /* Delivery */
@@ -584,6 +611,7 @@ read_message(int fd, struct xpc_wire_header *h)
 static void
 receive(xpc_connection_t c, xpc_object_t msg, const struct xpc_wire_header *h)
 {
+	uint8_t cdhash[CSOPS_CDHASH_LEN];
 	struct pending *p;
 	bool check;
 
@@ -596,9 +624,10 @@ receive(xpc_connection_t c, xpc_object_t msg, const struct xpc_wire_header *h)
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
-	check = c->same_exe_required;
+	check = c->cdhash_required;
+	memcpy(cdhash, c->cdhash, sizeof(cdhash));
 	pthread_mutex_unlock(&c->lock);
-	if (check && !same_executable(c->cred.pid)) {
+	if (check && !peer_matches(c->cred.pid, cdhash)) {
 		deliver_event(c, XPC_ERROR_PEER_CODE_SIGNING_REQUIREMENT, false);
 		return;
 	}

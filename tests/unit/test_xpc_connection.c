@@ -29,12 +29,27 @@
 #include <dispatch/dispatch.h>
 #include <xpc/xpc.h>
 
+#include "../../src/linux/csops_internal.h"
 #include "../../src/linux/xpc_wire.h"
 
 #define LONG_WAIT  (10 * NSEC_PER_SEC)
 #define SHORT_WAIT (200 * NSEC_PER_MSEC)
 
 static char runtime_dir[64];
+
+/* The requirement matching this program: cdhash H"<its code identity>". */
+static void
+own_requirement(char out[64])
+{
+	uint8_t hash[CSOPS_CDHASH_LEN];
+	int i, n;
+
+	assert_int_equal(csops(0, CSOPS_CDHASH, hash, sizeof(hash)), 0);
+	n = snprintf(out, 64, "cdhash H\"");
+	for (i = 0; i < CSOPS_CDHASH_LEN; i++)
+		n += snprintf(out + n, (size_t)(64 - n), "%02x", hash[i]);
+	snprintf(out + n, (size_t)(64 - n), "\"");
+}
 
 static intptr_t
 wait_for(dispatch_semaphore_t s, uint64_t ns)
@@ -69,9 +84,12 @@ service_peer(struct service *s, xpc_connection_t peer)
 	s->peer_list[atomic_fetch_add(&s->npeers, 1) % 64] = xpc_retain(peer);
 	atomic_store(&s->peer_euid, xpc_connection_get_euid(peer));
 	atomic_store(&s->peer_pid, xpc_connection_get_pid(peer));
-	if (s->require)
-		assert_int_equal(xpc_connection_set_peer_code_signing_requirement(peer, "anchor"),
-		                 0);
+	if (s->require) {
+		char req[64];
+
+		own_requirement(req);
+		assert_int_equal(xpc_connection_set_peer_code_signing_requirement(peer, req), 0);
+	}
 	xpc_connection_set_event_handler(peer, ^(xpc_object_t msg) {
 		xpc_object_t reply;
 
@@ -580,12 +598,34 @@ test_requirement_refuses_other_executable(void **state)
 static void
 test_requirement_rules(void **state)
 {
+	static const char *const bad[] = {
+	    "",
+	    "anchor apple",
+	    "cdhash H\"00\"",
+	    "cdhash H\"0123456789abcdef0123456789abcdef0123456g\"",
+	    "cdhash H\"0123456789abcdef0123456789abcdef01234567\" or anchor apple",
+	    "cdhash H\"0123456789abcdef0123456789abcdef01234567",
+	};
 	xpc_connection_t c = xpc_connection_create_mach_service("test.rules", NULL, 0);
+	uint8_t a[CSOPS_CDHASH_LEN], b[CSOPS_CDHASH_LEN];
+	char req[64];
+	size_t i;
 
 	(void)state;
-	assert_int_equal(xpc_connection_set_peer_code_signing_requirement(c, ""), EINVAL);
-	assert_int_equal(xpc_connection_set_peer_code_signing_requirement(c, "anchor apple"), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(xpc_connection_set_peer_code_signing_requirement(c, bad[i]),
+		                 EINVAL);
+	own_requirement(req);
+	assert_int_equal(xpc_connection_set_peer_code_signing_requirement(c, req), 0);
 	xpc_release(c);
+	/* The identity of this process and of its pid agree; csops checks its arguments. */
+	assert_int_equal(csops(0, CSOPS_CDHASH, a, sizeof(a)), 0);
+	assert_int_equal(csops(getpid(), CSOPS_CDHASH, b, sizeof(b)), 0);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_int_equal(csops(0, CSOPS_CDHASH, a, 19), -1);
+	assert_int_equal(errno, ERANGE);
+	assert_int_equal(csops(0, 1, a, sizeof(a)), -1);
+	assert_int_equal(errno, EINVAL);
 }
 
 /* A service directory that others could use is refused. */
