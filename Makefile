@@ -30,7 +30,7 @@ ifeq ($(OS),Darwin)
 PLATFORM_CPPFLAGS :=
 PLATFORM_CFLAGS   := -mmacosx-version-min=13.0
 PLATFORM_LIB      :=
-PLATFORM_LIBS     := -framework vmnet
+PLATFORM_LIBS     := -framework vmnet -framework CoreFoundation
 # Static cJSON: nothing the root helper loads may come from a user-writable
 # prefix (see README, Security).
 CJSON_LIBS ?= $(shell pkg-config --variable=libdir libcjson)/libcjson.a

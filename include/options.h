@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "netopts.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,6 +86,7 @@ struct options {
 	unsigned stats_interval; /* seconds, 0 = no periodic stats */
 	bool verbose;
 	bool allow_root;
+	struct netopts net; /* --mtu, --port-forward, --network-id, ... */
 };
 
 int options_parse(int argc, char *const argv[], struct options *opts,

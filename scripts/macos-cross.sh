@@ -164,7 +164,7 @@ link_program() {
 	set -- "$out/obj/$main.o"
 	[ -f "$out/libcommon.a" ] && set -- "$@" "$out/libcommon.a"
 	zcc -s -o "$out/$prog" "$@" "$out/cjson/libcjson.a" \
-		-F scripts/macos -framework vmnet || die "$prog does not link for $target"
+		-F scripts/macos -framework vmnet -framework CoreFoundation || die "$prog does not link for $target"
 	desc=$(file -b "$out/$prog")
 	case $desc in
 	"Mach-O 64-bit $arch executable"*) ;;

@@ -24,7 +24,8 @@
 struct parse {
 	struct options *opts;
 	struct in_addr start, end, mask;
-	uint32_t seen; /* bit i: table entry i was given */
+	uint32_t seen;    /* bit i: table entry i was given */
+	const char *name; /* of the option being applied */
 	const char *reason;
 	char reason_buf[160];
 };
@@ -222,6 +223,13 @@ set_version(struct parse *p, const char *value)
 	return 0;
 }
 
+/* The network options: netopts.c parses them. */
+static int
+set_net(struct parse *p, const char *value)
+{
+	return netopts_set(&p->opts->net, p->name, value, &p->reason);
+}
+
 static int
 set_help(struct parse *p, const char *value)
 {
@@ -256,6 +264,32 @@ static const struct option_entry table[] = {
     {{"enable-tso", 0, false, 0, NULL, "enable TCP segmentation offload (64 KiB frames)"}, set_tso},
     {{"enable-checksum-offload", 0, false, 0, NULL, "enable checksum offload"},
      set_checksum_offload},
+    {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (macOS 26)"}, set_net},
+    {{"ipv6-prefix", 0, true, 0, "PREFIX/LEN", "IPv6 ULA prefix of the network (macOS 26)"},
+     set_net},
+    {{"disable-dhcp", 0, false, 0, NULL, "no DHCP server on the network (macOS 26)"}, set_net},
+    {{"disable-dns-proxy", 0, false, 0, NULL, "no DNS proxy on the network (macOS 26)"}, set_net},
+    {{"disable-nat44", 0, false, 0, NULL, "no IPv4 NAT to the outside (shared, macOS 26)"},
+     set_net},
+    {{"disable-nat66", 0, false, 0, NULL, "no IPv6 NAT to the outside (shared, macOS 26)"},
+     set_net},
+    {{"disable-router-advertisement", 0, false, 0, NULL,
+      "no IPv6 router advertisements (macOS 26)"},
+     set_net},
+    {{"external-interface", 0, true, 0, "NAME", "uplink of the shared network (macOS 26)"},
+     set_net},
+    {{"dhcp-reservation", 0, true, 0, "MAC=IPV4", "fixed DHCP lease, repeatable (macOS 26)"},
+     set_net},
+    {{"port-forward", 0, true, 0, "RULE",
+      "PROTO:[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT, repeatable (shared)"},
+     set_net},
+    {{"network-id", 0, true, 0, "UUID", "isolated host network without DHCP, shared by id"},
+     set_net},
+    {{"host-ip-address", 0, true, 0, "ADDR", "host's IPv4 address on the --network-id network"},
+     set_net},
+    {{"host-subnet-mask", 0, true, 0, "MASK", "its subnet mask (with --host-ip-address)"}, set_net},
+    {{"host-ipv6-address", 0, true, 0, "ADDR6", "host's IPv6 address on the --network-id network"},
+     set_net},
     {{"stats-interval", 0, true, 0, "SECONDS", "log forwarding statistics every SECONDS"},
      set_stats_interval},
     {{"allow-root", 0, false, 0, NULL, "allow forwarding as root when the target user is root"},
@@ -334,11 +368,12 @@ apply(struct parse *p, const struct option_entry *e, const char *value, char *er
 {
 	uint32_t bit = 1u << (e - table);
 
-	if (p->seen & bit) {
+	if ((p->seen & bit) && !netopts_is_repeatable(e->spec.name)) {
 		snprintf(error, OPTIONS_ERROR_MAX, "--%s: given more than once", e->spec.name);
 		return -1;
 	}
 	p->seen |= bit;
+	p->name = e->spec.name;
 	if (e->set(p, value) < 0) {
 		snprintf(error, OPTIONS_ERROR_MAX, "--%s: invalid value '%s': %s", e->spec.name,
 		         value, p->reason);
@@ -448,7 +483,19 @@ check_rules(struct parse *p, char *error)
 		return FAIL("--nat66-prefix: only valid in shared mode");
 #undef FAIL
 	p->opts->has_dhcp_range = n_addr == 3;
-	return 0;
+	return netopts_check(&o->net,
+	                     &(struct netopts_context){
+	                         .shared = o->mode == OPTIONS_MODE_SHARED,
+	                         .host = o->mode == OPTIONS_MODE_HOST,
+	                         .bridged = o->mode == OPTIONS_MODE_BRIDGED,
+	                         .has_dhcp_range = n_addr == 3,
+	                         .start = p->start,
+	                         .end = p->end,
+	                         .mask = p->mask,
+	                         .has_nat66_prefix = o->has_nat66_prefix,
+	                         .has_interface_id = o->has_interface_id,
+	                     },
+	                     error);
 }
 
 /*

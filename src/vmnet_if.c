@@ -124,6 +124,17 @@ int
 vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, int timeout_sec,
                vmnet_return_t *status)
 {
+	return vmnet_if_start_on(vif, NULL, desc, queue, timeout_sec, status);
+}
+
+/*
+ * vmnet_if_start_on() - vmnet_if_start() on a macOS 26 network, or on none
+ * @network:	the network (it is retained by the interface), or NULL
+ */
+int
+vmnet_if_start_on(struct vmnet_if *vif, vmnet_network_ref network, xpc_object_t desc,
+                  dispatch_queue_t queue, int timeout_sec, vmnet_return_t *status)
+{
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
 	__block vmnet_return_t result = VMNET_FAILURE;
 	__block xpc_object_t param = NULL;
@@ -134,12 +145,23 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, 
 		errno = ENOMEM;
 		return -1;
 	}
-	vif->iface = vmnet_start_interface(desc, queue, ^(vmnet_return_t st, xpc_object_t p) {
+	vmnet_start_interface_completion_handler_t handler = ^(vmnet_return_t st, xpc_object_t p) {
 		result = st;
 		if (st == VMNET_SUCCESS && p)
 			param = xpc_retain(p);
 		dispatch_semaphore_signal(done);
-	});
+	};
+	if (!network)
+		vif->iface = vmnet_start_interface(desc, queue, handler);
+	// cppcheck-suppress unknownMacro
+	else if (__builtin_available(macOS 26.0, *))
+		vif->iface = vmnet_interface_start_with_network(network, desc, queue, handler);
+	/* Refused at once: no handler will run. */
+	if (network && !vif->iface) {
+		*status = VMNET_INVALID_ARGUMENT;
+		errno = EIO;
+		return -1;
+	}
 	if (dispatch_semaphore_wait(done, deadline(timeout_sec)) != 0) {
 		errno = ETIMEDOUT;
 		return -1;

@@ -87,7 +87,7 @@ work_queue_create(void)
 	work_queue = dispatch_queue_create("vmnet.linux.work", DISPATCH_QUEUE_SERIAL);
 }
 
-static dispatch_queue_t
+dispatch_queue_t
 vmnet_work_queue(void)
 {
 	pthread_once(&work_once, work_queue_create);
@@ -276,6 +276,7 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	/* A frame is the MTU plus the Ethernet header. */
 	iface->max_packet_size =
 	    iface->desc.tso ? VMNET_TSO_PACKET_SIZE : iface->net.mtu + (size_t)VMNET_ETH_HLEN;
+	vmnet_portfwd_table(iface, iface->keeper.table);
 	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
 		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
 	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nat.h"
 #include "vmnet_net.h"
 
 #define KEEPER_NAME "vmnet-keeper" /* its comm, as ps and pgrep show it */
@@ -111,7 +112,7 @@ keeper_wait_tap(int tap_index)
 
 /* The keeper: in the child, after fork(). */
 static _Noreturn void
-keeper_main(int sock, int tap_index)
+keeper_main(int sock, int tap_index, const char *table)
 {
 	char byte = 0;
 	ssize_t n;
@@ -132,7 +133,10 @@ keeper_main(int sock, int tap_index)
 		n = recv(sock, &byte, 1, 0);
 	while (n > 0 || (n < 0 && errno == EINTR));
 	keeper_wait_tap(tap_index);
-	err = vmnet_net_release() < 0 ? errno : 0;
+	/* The interface's own port forwards go with it. */
+	err = *table && nat_remove(table) < 0 ? errno : 0;
+	if (vmnet_net_release() < 0 && !err)
+		err = errno;
 	send(sock, &err, sizeof(err), MSG_NOSIGNAL);
 	_exit(0);
 }
@@ -203,7 +207,7 @@ vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		keeper_main(sv[1], tap_index);
+		keeper_main(sv[1], tap_index, k->table);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);

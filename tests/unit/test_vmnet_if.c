@@ -33,6 +33,19 @@ const char *const vmnet_max_packet_size_key = "vmnet_max_packet_size";
 const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
 const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
 
+/* The macOS 26 start is not exercised here; it only has to link. */
+interface_ref
+vmnet_interface_start_with_network(vmnet_network_ref network, xpc_object_t interface_desc,
+                                   dispatch_queue_t queue,
+                                   vmnet_start_interface_completion_handler_t start_block)
+{
+	(void)network;
+	(void)interface_desc;
+	(void)queue;
+	(void)start_block;
+	return NULL;
+}
+
 enum behaviour {
 	ANSWER,      /* completion handler runs with `status` */
 	NEVER,       /* completion handler never runs */
