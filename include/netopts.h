@@ -87,6 +87,7 @@ int netopts_check(const struct netopts *n, const struct netopts_context *ctx,
 int netopts_plan(const struct netopts *n, bool have_network_api, enum netopts_api *api,
                  char error[NETOPTS_ERROR_MAX]);
 bool netopts_have_network_api(void);
+bool netopts_whole_subnet(struct in_addr start, struct in_addr end, struct in_addr mask);
 
 #ifdef __cplusplus
 }

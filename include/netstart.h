@@ -24,6 +24,11 @@ struct netstart_error {
 	vmnet_return_t status; /* vmnet's answer */
 };
 
+vmnet_network_ref netstart_create(const struct options *o, struct netstart_error *err)
+    API_AVAILABLE(macos(26.0));
+int netstart_join(struct vmnet_if *vif, vmnet_network_ref net, const struct options *o,
+                  dispatch_queue_t queue, int timeout_sec, struct netstart_error *err)
+    API_AVAILABLE(macos(26.0));
 int netstart_network(struct vmnet_if *vif, const struct options *o, dispatch_queue_t queue,
                      int timeout_sec, struct netstart_error *err);
 int netstart_forwards(struct vmnet_if *vif, const struct netopts *n, int timeout_sec,

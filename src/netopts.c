@@ -413,13 +413,24 @@ in_subnet(struct in_addr a, const struct netopts_context *c)
 
 #define FAIL(...) (snprintf(error, NETOPTS_ERROR_MAX, __VA_ARGS__), -1)
 
+/*
+ * netopts_whole_subnet() - whether a DHCP range is what a macOS 26 network
+ * takes: a 26 network's gateway is its subnet's first address, and DHCP
+ * serves the rest
+ */
+bool
+netopts_whole_subnet(struct in_addr start, struct in_addr end, struct in_addr mask)
+{
+	uint32_t m = ntohl(mask.s_addr), net = ntohl(start.s_addr) & m;
+
+	return ntohl(start.s_addr) == net + 1 && ntohl(end.s_addr) == (net | ~m) - 1;
+}
+
 /* The rules of the macOS 26 options, given one of them (@first). */
 static int
 check_network_api(const struct netopts *n, const struct netopts_context *c, const char *first,
                   char *error)
 {
-	uint32_t m = ntohl(c->mask.s_addr), net = ntohl(c->start.s_addr) & m;
-
 	if (c->bridged)
 		return FAIL("--%s: not valid in bridged mode", first);
 	if (n->has_network_id)
@@ -430,9 +441,7 @@ check_network_api(const struct netopts *n, const struct netopts_context *c, cons
 		return FAIL("--interface-id and --%s: cannot be used together (the macOS 26 "
 		            "network API ignores the interface identifier)",
 		            first);
-	/* A 26 network's gateway is its subnet's first address, DHCP serves the rest. */
-	if (c->has_dhcp_range &&
-	    (ntohl(c->start.s_addr) != net + 1 || ntohl(c->end.s_addr) != (net | ~m) - 1))
+	if (c->has_dhcp_range && !netopts_whole_subnet(c->start, c->end, c->mask))
 		return FAIL("--start-address, --end-address with --%s: the macOS 26 network API "
 		            "takes a whole subnet: the start address must be its first host "
 		            "address and the end address its last",

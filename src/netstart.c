@@ -113,43 +113,70 @@ interface_desc(const struct options *o)
 	return desc;
 }
 
-/* netstart_network() on macOS 26 and later. */
-static int
-start_on_network(struct vmnet_if *vif, const struct options *o, dispatch_queue_t queue,
-                 int timeout_sec, struct netstart_error *err) API_AVAILABLE(macos(26.0))
+/*
+ * netstart_create() - create the macOS 26 network the options describe
+ *
+ * Return: +1 network, or NULL with @err set
+ */
+vmnet_network_ref
+netstart_create(const struct options *o, struct netstart_error *err)
 {
 	vmnet_network_configuration_ref config;
 	vmnet_network_ref net;
-	xpc_object_t desc;
-	int rc;
 
 	err->what = "vmnet_network_configuration_create";
 	config = vmnet_network_configuration_create(
 	    o->mode == OPTIONS_MODE_HOST ? VMNET_HOST_MODE : VMNET_SHARED_MODE, &err->status);
-	if (!config) {
-		errno = EIO;
-		return -1;
-	}
+	if (!config)
+		return NULL;
 	err->status = configure(config, o, &err->what);
 	if (err->status != VMNET_SUCCESS) {
 		CFRelease(config);
-		errno = EIO;
-		return -1;
+		return NULL;
 	}
 	err->what = "vmnet_network_create";
 	net = vmnet_network_create(config, &err->status);
 	CFRelease(config);
-	if (!net) {
-		errno = EIO;
-		return -1;
-	}
-	desc = interface_desc(o);
+	return net;
+}
+
+/*
+ * netstart_join() - start the interface on @net (which it retains) with the
+ * interface options of @o, and add the network's subnet and prefix to the
+ * interface parameters
+ *
+ * Return: 0, or -1 with @err set (errno ETIMEDOUT: no answer in time)
+ */
+int
+netstart_join(struct vmnet_if *vif, vmnet_network_ref net, const struct options *o,
+              dispatch_queue_t queue, int timeout_sec, struct netstart_error *err)
+{
+	xpc_object_t desc = interface_desc(o);
+	int rc;
+
+	memset(vif, 0, sizeof(*vif));
 	err->what = "vmnet_interface_start_with_network";
 	rc = desc ? vmnet_if_start_on(vif, net, desc, queue, timeout_sec, &err->status) : -1;
 	if (desc)
 		xpc_release(desc);
 	if (rc == 0)
 		describe_network(vif->param, net);
+	return rc;
+}
+
+/* netstart_network() on macOS 26 and later. */
+static int
+start_on_network(struct vmnet_if *vif, const struct options *o, dispatch_queue_t queue,
+                 int timeout_sec, struct netstart_error *err) API_AVAILABLE(macos(26.0))
+{
+	vmnet_network_ref net = netstart_create(o, err);
+	int rc;
+
+	if (!net) {
+		errno = EIO;
+		return -1;
+	}
+	rc = netstart_join(vif, net, o, queue, timeout_sec, err);
 	/* The interface holds the network from here on. */
 	CFRelease(net);
 	return rc;
