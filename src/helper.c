@@ -37,7 +37,9 @@
 #include "sock.h"
 #include "stats.h"
 #include "stop.h"
+#include "netclient.h"
 #include "netstart.h"
+#include "netsvc.h"
 #include "vmnet_if.h"
 
 #ifndef VERSION
@@ -214,7 +216,12 @@ start_interface(struct helper *h)
 	xpc_object_t desc = NULL;
 	int rc;
 
-	if (h->api == NETOPTS_API_NETWORK) {
+	if (h->opts.network_name) {
+		if (netclient_start(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC) <
+		    0)
+			return -1;
+		rc = 0;
+	} else if (h->api == NETOPTS_API_NETWORK) {
 		rc = netstart_network(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
 		                      &err);
 	} else {
@@ -246,8 +253,13 @@ start_interface(struct helper *h)
 		          (unsigned long long)h->vif.max_packet_size);
 		return -1;
 	}
-	log_info("started vmnet interface in %s mode, max packet size %llu",
-	         options_mode_name(h->opts.mode), (unsigned long long)h->vif.max_packet_size);
+	if (h->opts.network_name)
+		log_info("started vmnet interface on network %s, max packet size %llu",
+		         h->opts.network_name, (unsigned long long)h->vif.max_packet_size);
+	else
+		log_info("started vmnet interface in %s mode, max packet size %llu",
+		         options_mode_name(h->opts.mode),
+		         (unsigned long long)h->vif.max_packet_size);
 	return 0;
 }
 
@@ -568,6 +580,8 @@ main(int argc, char *argv[])
 
 	log_init("main");
 	parse_options(&h, argc, argv);
+	if (h.opts.serve_networks)
+		return netsvc_main(&h.opts);
 	list_shared_interfaces(&h);
 	select_user(&h);
 	isolate(&h);
