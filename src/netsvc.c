@@ -212,6 +212,8 @@ watch_signal(struct netsvc *svc, int sig, const char *reason)
 	    dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, (uintptr_t)sig, 0, svc->queue);
 
 	signal(sig, SIG_IGN);
+	/* cppcheck cannot parse block literals: the rest of this file is not checked. */
+	// cppcheck-suppress syntaxError
 	dispatch_source_set_event_handler(src, ^{
 		stop_request(EXIT_SUCCESS, reason);
 	});
