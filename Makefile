@@ -173,6 +173,12 @@ man-lint:
 DOCDIR     = $(PREFIX)/share/doc/vmnet-helper
 SUDOERS_DOCS := sudoers.d/vmnet-helper sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
 
+# The network service's per-user launch agent (macOS): launchd starts
+# `vmnet-helper --serve-networks` when a helper looks up its Mach service.
+LAUNCH_AGENT      := com.github.nirs.vmnet-helper.networks
+LAUNCH_AGENT_SRC  := scripts/macos/launchd/$(LAUNCH_AGENT).plist
+LAUNCH_AGENTS_DIR ?= /Library/LaunchAgents
+
 install: programs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(DOCDIR)/sudoers.d
@@ -180,8 +186,18 @@ install: programs
 	install -m 0644 docs/man/vmnet-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/man/vmnet-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(SUDOERS_DOCS) $(DESTDIR)$(DOCDIR)/sudoers.d/
+ifeq ($(OS),Darwin)
+	install -d $(DESTDIR)$(LAUNCH_AGENTS_DIR)
+	sed 's|<string>/opt/vmnet-helper/bin/vmnet-helper</string>|<string>$(PREFIX)/bin/vmnet-helper</string>|' \
+		$(LAUNCH_AGENT_SRC) >$(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+	chmod 0644 $(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+endif
 
 uninstall:
+ifeq ($(OS),Darwin)
+	-launchctl bootout gui/$$(stat -f %u /dev/console)/$(LAUNCH_AGENT) 2>/dev/null
+	rm -f $(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+endif
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) \
 		$(DESTDIR)$(PREFIX)/share/man/man8/vmnet-helper.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/vmnet-client.1 \
