@@ -72,6 +72,22 @@ vmnet_mode(enum options_mode mode)
 	return VMNET_SHARED_MODE;
 }
 
+/*
+ * vmnet_if_describe_port() - the keys about this interface alone
+ * (isolation, offloads): the ones vmnet_interface_start_with_network()
+ * honours too
+ */
+void
+vmnet_if_describe_port(xpc_object_t desc, const struct options *o)
+{
+	if (o->enable_isolation)
+		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
+	if (o->enable_tso)
+		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
+	if (o->enable_checksum_offload)
+		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+}
+
 /* --network-id and the host's addresses on that network (macOS 11). */
 static void
 describe_host_network(xpc_object_t desc, const struct netopts *n)
@@ -116,12 +132,7 @@ vmnet_if_describe(const struct options *o)
 	}
 	if (o->has_nat66_prefix)
 		xpc_dictionary_set_string(desc, vmnet_nat66_prefix_key, o->nat66_prefix);
-	if (o->enable_isolation)
-		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
-	if (o->enable_tso)
-		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
-	if (o->enable_checksum_offload)
-		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+	vmnet_if_describe_port(desc, o);
 	describe_host_network(desc, &o->net);
 	return desc;
 }
