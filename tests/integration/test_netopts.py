@@ -178,6 +178,27 @@ def test_network_removed_after_kill9(netns, netprobes):
     assert "vmn" not in ruleset(netns)
 
 
+def test_port_forwarding_calls_on_a_running_interface(netns, netprobes):
+    p = netprobes(netns, "rules")
+    got = p.line()
+    assert got["add"] == VMNET_SUCCESS and got["add_handler"] == VMNET_SUCCESS
+    for bad in ("add_duplicate", "add_bad_protocol", "add_bad_family", "add_port_zero",
+                "add_null_interface", "remove_again", "v4_wrong_family"):
+        assert got[bad] == VMNET_INVALID_ARGUMENT, bad
+    assert got["v4_count"] == 1 and got["v4_details"] == VMNET_SUCCESS
+    assert got["v4_rule"] == ["tcp", "192.168.72.5"] and got["v4_ports"] == [8081, 80]
+    assert got["v6_count"] == -1  # NULL: no rules, as on macOS
+    assert got["remove"] == VMNET_SUCCESS and got["remove_handler"] == VMNET_SUCCESS
+    assert got["after_remove_count"] == -1
+    assert got["add_udp"] == VMNET_SUCCESS
+    rules = ruleset(netns)
+    assert "udp dport 5353 dnat to 192.168.72.5:53" in rules
+    assert "8081" not in rules
+    p.end()
+    assert wait_until(lambda: "192.168.72.5" not in ruleset(netns))
+    assert wait_until(lambda: vmnet_bridges(netns) == [])
+
+
 # --- vmnet-helper's network options -----------------------------------------------
 
 

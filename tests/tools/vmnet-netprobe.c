@@ -6,6 +6,7 @@
  * usage: vmnet-netprobe errors
  *        vmnet-netprobe [--host] [--subnet ADDR --mask MASK] [--mtu N] hold
  *        vmnet-netprobe join SERIALIZATION
+ *        vmnet-netprobe rules
  *
  *   errors  call every configuration and network function with bad
  *           arguments and print their statuses as one JSON object.
@@ -17,6 +18,12 @@
  *           interface on it and print the interface_param, or
  *           {"status": N} if either fails (exit 2); at end of stdin stop
  *           the interface and print {"stop": N}.
+ *
+ *   rules   start a shared-mode interface on a new network with subnet
+ *           192.168.72.0/24 and run the run-time port-forwarding calls
+ *           (add, duplicate, bad arguments, get, get_details, remove), printing
+ *           their statuses and what the getters returned as one JSON
+ *           object; the interface stays until end of stdin.
  *
  * S encodes the opaque serialization generically, one JSON object per xpc
  * value ({"s": string}, {"u": uint64}, {"uuid": hex}, ...), so the probe
@@ -324,6 +331,141 @@ cmd_join(const char *text)
 	return 0;
 }
 
+/* Wait for a completion handler's status; VMNET_FAILURE after the timeout. */
+static vmnet_return_t
+wait_status(dispatch_semaphore_t done, const vmnet_return_t *status)
+{
+	if (dispatch_semaphore_wait(done, dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT)))
+		return VMNET_FAILURE;
+	return *status;
+}
+
+/* Get the rules of @family: their count (-1 for NULL) and the first one's details. */
+static void
+get_rules(interface_ref iface, uint8_t family, cJSON *o, const char *name)
+{
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block xpc_object_t got = NULL;
+	__block bool called = false;
+	char key[64], addr[INET6_ADDRSTRLEN];
+	uint8_t proto = 0, buf[16];
+	uint16_t ext = 0, in = 0;
+	vmnet_return_t st;
+
+	st = vmnet_interface_get_ip_port_forwarding_rules(iface, family, ^(xpc_object_t rules) {
+		called = true;
+		got = rules ? xpc_retain(rules) : NULL;
+		dispatch_semaphore_signal(done);
+	});
+	if (st == VMNET_SUCCESS)
+		dispatch_semaphore_wait(done, dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT));
+	snprintf(key, sizeof(key), "%s_count", name);
+	cJSON_AddNumberToObject(o, key, !called ? -2 : got ? (double)xpc_array_get_count(got) : -1);
+	if (!got)
+		return;
+	snprintf(key, sizeof(key), "%s_details", name);
+	st = vmnet_ip_port_forwarding_rule_get_details(xpc_array_get_value(got, 0), &proto, &ext,
+	                                               family, buf, &in);
+	cJSON_AddNumberToObject(o, key, st);
+	if (st == VMNET_SUCCESS) {
+		snprintf(key, sizeof(key), "%s_rule", name);
+		inet_ntop(family, buf, addr, sizeof(addr));
+		cJSON_AddItemToObject(
+		    o, key,
+		    cJSON_CreateStringArray(
+		        (const char *[]){proto == IPPROTO_TCP ? "tcp" : "udp", addr}, 2));
+		snprintf(key, sizeof(key), "%s_ports", name);
+		cJSON_AddItemToObject(o, key, cJSON_CreateIntArray((const int[]){ext, in}, 2));
+	}
+	snprintf(key, sizeof(key), "%s_wrong_family", name);
+	cJSON_AddNumberToObject(o, key,
+	                        vmnet_ip_port_forwarding_rule_get_details(
+	                            xpc_array_get_value(got, 0), &proto, &ext,
+	                            family == AF_INET ? AF_INET6 : AF_INET, buf, &in));
+	xpc_release(got);
+}
+
+static int
+cmd_rules(void)
+{
+	dispatch_queue_t q = dispatch_queue_create("netprobe", DISPATCH_QUEUE_SERIAL);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block vmnet_return_t result = VMNET_FAILURE;
+	vmnet_network_configuration_ref c;
+	vmnet_network_ref net;
+	interface_ref iface;
+	struct in_addr sub, mask, guest;
+	vmnet_return_t st;
+	xpc_object_t desc;
+	cJSON *o;
+
+	c = vmnet_network_configuration_create(VMNET_SHARED_MODE, &st);
+	inet_pton(AF_INET, "192.168.72.0", &sub);
+	inet_pton(AF_INET, "255.255.255.0", &mask);
+	inet_pton(AF_INET, "192.168.72.5", &guest);
+	vmnet_network_configuration_set_ipv4_subnet(c, &sub, &mask);
+	net = vmnet_network_create(c, &st);
+	CFRelease(c);
+	if (!net)
+		return 2;
+	desc = xpc_dictionary_create_empty();
+	iface =
+	    vmnet_interface_start_with_network(net, desc, q, ^(vmnet_return_t s, xpc_object_t p) {
+		    (void)p;
+		    result = s;
+		    dispatch_semaphore_signal(done);
+	    });
+	xpc_release(desc);
+	CFRelease(net);
+	if (!iface || wait_status(done, &result) != VMNET_SUCCESS)
+		return 2;
+
+	o = cJSON_CreateObject();
+	vmnet_interface_completion_handler_t handler = ^(vmnet_return_t s) {
+		result = s;
+		dispatch_semaphore_signal(done);
+	};
+	st = vmnet_interface_add_ip_port_forwarding_rule(iface, IPPROTO_TCP, 8081, AF_INET, &guest,
+	                                                 80, handler);
+	cJSON_AddNumberToObject(o, "add", st);
+	cJSON_AddNumberToObject(o, "add_handler",
+	                        st == VMNET_SUCCESS ? wait_status(done, &result) : 0);
+	cJSON_AddNumberToObject(o, "add_duplicate",
+	                        vmnet_interface_add_ip_port_forwarding_rule(
+	                            iface, IPPROTO_TCP, 8081, AF_INET, &guest, 81, NULL));
+	cJSON_AddNumberToObject(o, "add_bad_protocol",
+	                        vmnet_interface_add_ip_port_forwarding_rule(
+	                            iface, IPPROTO_ICMP, 8082, AF_INET, &guest, 80, NULL));
+	cJSON_AddNumberToObject(o, "add_bad_family",
+	                        vmnet_interface_add_ip_port_forwarding_rule(
+	                            iface, IPPROTO_TCP, 8082, AF_UNIX, &guest, 80, NULL));
+	cJSON_AddNumberToObject(o, "add_port_zero",
+	                        vmnet_interface_add_ip_port_forwarding_rule(
+	                            iface, IPPROTO_TCP, 0, AF_INET, &guest, 80, NULL));
+	cJSON_AddNumberToObject(o, "add_null_interface",
+	                        vmnet_interface_add_ip_port_forwarding_rule(
+	                            NULL, IPPROTO_TCP, 8082, AF_INET, &guest, 80, NULL));
+	get_rules(iface, AF_INET, o, "v4");
+	get_rules(iface, AF_INET6, o, "v6");
+	st = vmnet_interface_remove_ip_port_forwarding_rule(iface, IPPROTO_TCP, 8081, AF_INET,
+	                                                    handler);
+	cJSON_AddNumberToObject(o, "remove", st);
+	cJSON_AddNumberToObject(o, "remove_handler",
+	                        st == VMNET_SUCCESS ? wait_status(done, &result) : 0);
+	cJSON_AddNumberToObject(o, "remove_again",
+	                        vmnet_interface_remove_ip_port_forwarding_rule(
+	                            iface, IPPROTO_TCP, 8081, AF_INET, NULL));
+	get_rules(iface, AF_INET, o, "after_remove");
+	/* Leave one rule, for the test to see it go with the interface. */
+	st = vmnet_interface_add_ip_port_forwarding_rule(iface, IPPROTO_UDP, 5353, AF_INET, &guest,
+	                                                 53, handler);
+	cJSON_AddNumberToObject(o, "add_udp",
+	                        st == VMNET_SUCCESS ? wait_status(done, &result) : st);
+	print_json(o);
+	read_until(NULL);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -333,7 +475,9 @@ main(int argc, char *argv[])
 		return cmd_hold(argc - 2, argv + 1);
 	if (argc == 3 && strcmp(argv[1], "join") == 0)
 		return cmd_join(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "rules") == 0)
+		return cmd_rules();
 	fprintf(stderr, "usage: vmnet-netprobe errors | [--host] [--subnet A --mask M] [--mtu N] "
-	                "hold | join SERIALIZATION\n");
+	                "hold | join SERIALIZATION | rules\n");
 	return 1;
 }
