@@ -376,7 +376,7 @@ def test_port_forward(netns, make_netns, helpers, env, ending):
     with vm_end, helper_end:
         h = helpers(netns, ["--fd", helper_end.fileno(), "--port-forward",
                             "tcp:0.0.0.0:8080:192.168.70.5:80"] + RANGE,
-                    pass_fds=(helper_end.fileno(),), env_extra=env)
+                    pass_fds=(helper_end.fileno(),), extra_env=env)
         info = h.info()
         assert ("net_ipv4_subnet" in info) == (env is None)
         procs.extend(guest_with_listener(vmns, vm_end, info))
@@ -469,7 +469,7 @@ def test_option_needs_macos_26(netns, helpers, option):
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     with a, b:
         h = helpers(netns, ["--fd", b.fileno()] + option + RANGE, pass_fds=(b.fileno(),),
-                    env_extra=OLD_MACOS)
+                    extra_env=OLD_MACOS)
         assert h.wait() == 1
     errors = [line for line in h.stderr if " ERROR " in line]
     assert len(errors) == 1
