@@ -102,14 +102,8 @@ interface_desc(const struct options *o)
 {
 	xpc_object_t desc = xpc_dictionary_create(NULL, NULL, 0);
 
-	if (!desc)
-		return NULL;
-	if (o->enable_isolation)
-		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
-	if (o->enable_tso)
-		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
-	if (o->enable_checksum_offload)
-		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+	if (desc)
+		vmnet_if_describe_port(desc, o);
 	return desc;
 }
 

@@ -301,7 +301,7 @@ static const struct option_entry table[] = {
     {{"enable-checksum-offload", 0, false, 0, NULL, "enable checksum offload"},
      set_checksum_offload},
     {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (macOS 26)"}, set_net},
-    {{"ipv6-prefix", 0, true, 0, "PREFIX/LEN", "IPv6 ULA prefix of the network (macOS 26)"},
+    {{"ipv6-prefix", 0, true, 0, "PREFIX", "IPv6 ULA prefix/length of the network (macOS 26)"},
      set_net},
     {{"disable-dhcp", 0, false, 0, NULL, "no DHCP server on the network (macOS 26)"}, set_net},
     {{"disable-dns-proxy", 0, false, 0, NULL, "no DNS proxy on the network (macOS 26)"}, set_net},
@@ -314,7 +314,7 @@ static const struct option_entry table[] = {
      set_net},
     {{"external-interface", 0, true, 0, "NAME", "uplink of the shared network (macOS 26)"},
      set_net},
-    {{"dhcp-reservation", 0, true, 0, "MAC=IPV4", "fixed DHCP lease, repeatable (macOS 26)"},
+    {{"dhcp-reservation", 0, true, 0, "RESERVATION", "MAC=IPV4 fixed lease, repeatable (macOS 26)"},
      set_net},
     {{"port-forward", 0, true, 0, "RULE",
       "PROTO:[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT, repeatable (shared)"},
@@ -324,7 +324,7 @@ static const struct option_entry table[] = {
     {{"host-ip-address", 0, true, 0, "ADDR", "host's IPv4 address on the --network-id network"},
      set_net},
     {{"host-subnet-mask", 0, true, 0, "MASK", "its subnet mask (with --host-ip-address)"}, set_net},
-    {{"host-ipv6-address", 0, true, 0, "ADDR6", "host's IPv6 address on the --network-id network"},
+    {{"host-ipv6-address", 0, true, 0, "ADDR", "host's IPv6 address on the --network-id network"},
      set_net},
     {{"network", 0, true, 0, "NAME", "join the named network of a network service (macOS 26)"},
      set_network},
@@ -659,7 +659,9 @@ options_print_table(FILE *out, unsigned skip_flags)
 		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", s->short_name ? '-' : ' ',
 		         s->short_name ? s->short_name : ' ', s->short_name ? ", " : "  ", s->name,
 		         s->arg_name ? " " : "", s->arg_name ? s->arg_name : "");
-		fprintf(out, "  %-34s %s\n", left, s->help);
+		/* At least two spaces before the help, as tools parsing it expect. */
+		fprintf(out, "  %-*s %s\n", strlen(left) < 34 ? 34 : (int)strlen(left) + 1, left,
+		        s->help);
 	}
 }
 

@@ -10,6 +10,7 @@
  */
 #include "vmnet_if.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -72,6 +73,42 @@ vmnet_mode(enum options_mode mode)
 }
 
 /*
+ * vmnet_if_describe_port() - the keys about this interface alone
+ * (isolation, offloads): the ones vmnet_interface_start_with_network()
+ * honours too
+ */
+void
+vmnet_if_describe_port(xpc_object_t desc, const struct options *o)
+{
+	if (o->enable_isolation)
+		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
+	if (o->enable_tso)
+		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
+	if (o->enable_checksum_offload)
+		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+}
+
+/* --network-id and the host's addresses on that network (macOS 11). */
+static void
+describe_host_network(xpc_object_t desc, const struct netopts *n)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!n->has_network_id)
+		return;
+	xpc_dictionary_set_uuid(desc, vmnet_network_identifier_key, n->network_id);
+	if (n->has_host_ip) {
+		xpc_dictionary_set_string(desc, vmnet_host_ip_address_key,
+		                          inet_ntop(AF_INET, &n->host_ip, buf, sizeof(buf)));
+		xpc_dictionary_set_string(desc, vmnet_host_subnet_mask_key,
+		                          inet_ntop(AF_INET, &n->host_mask, buf, sizeof(buf)));
+	}
+	if (n->has_host_ipv6)
+		xpc_dictionary_set_string(desc, vmnet_host_ipv6_address_key,
+		                          inet_ntop(AF_INET6, &n->host_ipv6, buf, sizeof(buf)));
+}
+
+/*
  * vmnet_if_describe() - the interface description for vmnet_start_interface()
  * Return: a new xpc dictionary (release it), or NULL if out of memory
  */
@@ -95,12 +132,8 @@ vmnet_if_describe(const struct options *o)
 	}
 	if (o->has_nat66_prefix)
 		xpc_dictionary_set_string(desc, vmnet_nat66_prefix_key, o->nat66_prefix);
-	if (o->enable_isolation)
-		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
-	if (o->enable_tso)
-		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
-	if (o->enable_checksum_offload)
-		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+	vmnet_if_describe_port(desc, o);
+	describe_host_network(desc, &o->net);
 	return desc;
 }
 

@@ -55,13 +55,17 @@ nat_write(const char *path)
 	return n == 2 ? 0 : -1;
 }
 
+/*
+ * IPv6 forwarding only for a network with IPv6 rules: it also stops the
+ * namespace from accepting router advertisements on its other interfaces.
+ */
 static int
-nat_enable_forwarding(void)
+nat_enable_forwarding(bool ipv6)
 {
 	if (nat_write("/proc/sys/net/ipv4/ip_forward") < 0)
 		return -1;
 	/* A namespace with IPv6 disabled has no IPv6 to forward. */
-	if (nat_write("/proc/sys/net/ipv6/conf/all/forwarding") < 0 && errno != ENOENT)
+	if (ipv6 && nat_write("/proc/sys/net/ipv6/conf/all/forwarding") < 0 && errno != ENOENT)
 		return -1;
 	return 0;
 }
@@ -150,20 +154,22 @@ nat_table(char *buf, size_t size, size_t *len, int family, const char *table, co
 int
 nat_add(const char *table, const char *bridge, const struct nat_conf *conf)
 {
-	size_t size = 4096 + 160 * conf->nrules, len = 0;
+	size_t size = 4096 + 160 * conf->nrules, len = 0, len4 = 0;
 	char *cmds = malloc(size);
 	int rc = -1;
 
 	if (!cmds)
 		return -1;
 	cmds[0] = '\0';
-	if (nat_table(cmds, size, &len, AF_INET, table, bridge, conf) == 0 &&
-	    nat_table(cmds, size, &len, AF_INET6, table, bridge, conf) == 0)
-		rc = len ? nat_run(cmds) : 0;
+	if (nat_table(cmds, size, &len, AF_INET, table, bridge, conf) == 0) {
+		len4 = len;
+		if (nat_table(cmds, size, &len, AF_INET6, table, bridge, conf) == 0)
+			rc = len ? nat_run(cmds) : 0;
+	}
 	free(cmds);
 	if (rc < 0 || len == 0)
 		return rc;
-	return nat_enable_forwarding();
+	return nat_enable_forwarding(len > len4);
 }
 
 int

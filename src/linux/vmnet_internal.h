@@ -19,6 +19,7 @@
 #include "vmnet_keeper.h"
 #include "vmnet_net.h"
 #include "vmnet_network.h"
+#include "vmnet_srcmac.h"
 
 enum iface_state {
 	IFACE_STARTING,
@@ -42,6 +43,8 @@ struct vmnet_interface {
 	struct vmnet_netconf_rule rules[VMNET_NETCONF_MAX_RULES];
 	uint8_t mac[6];
 	uuid_t id;
+	pthread_mutex_t srcmac_lock; /* taken once per vmnet_write() */
+	struct vmnet_srcmac srcmac;  /* the guest's source addresses */
 
 	/* Event delivery; everything below is under lock. */
 	pthread_mutex_t lock;

@@ -236,19 +236,61 @@ net_teardown(const struct net_ctx *ctx, const char *bridge, int index)
 	return rc;
 }
 
+/* One of our TAPs: tagged at attach, which needs CAP_NET_ADMIN (so its user cannot). */
+static bool
+net_is_our_tap(const struct netlink_link *l)
+{
+	return strcmp(l->kind, "tun") == 0 && strcmp(l->alias, NET_ALIAS) == 0;
+}
+
 /*
- * Tear down our bridges without ports, and state directories whose bridge
- * is gone. Return: 0, or -1 with errno of the first failure.
+ * Delete TAP @tap_index (0: none) if it is ours, whatever its name, owner
+ * or persistence now, and every TAP of ours left behind: made persistent
+ * (ours never are) and without carrier (no descriptor attached: its
+ * process is gone). Return: 0, or -1 with errno.
  */
 static int
-net_sweep(struct net_ctx *ctx)
+net_remove_taps(struct net_ctx *ctx, int tap_index)
+{
+	const struct netlink_link *l;
+	bool removed = false;
+	int rc = 0, err = 0;
+	size_t i;
+
+	for (i = 0; i < ctx->nlinks; i++) {
+		l = &ctx->links[i];
+		if (!net_is_our_tap(l) ||
+		    (l->index != tap_index && !(l->tun_persist && !l->carrier)))
+			continue;
+		removed = true;
+		if (netlink_link_delete(l->index) < 0 && errno != ENODEV && !rc) {
+			rc = -1;
+			err = errno;
+		}
+	}
+	if (removed && net_refresh(ctx) < 0)
+		return -1;
+	errno = err;
+	return rc;
+}
+
+/*
+ * Tear down TAP @tap_index (see net_remove_taps()), the TAPs left behind,
+ * our bridges without ports, and state directories whose bridge is gone.
+ * Return: 0, or -1 with errno of the first failure.
+ */
+static int
+net_sweep(struct net_ctx *ctx, int tap_index)
 {
 	const struct netlink_link *l;
 	struct dirent *e;
-	int rc = 0, err = 0;
+	int rc, err = 0;
 	size_t i;
 	DIR *d;
 
+	rc = net_remove_taps(ctx, tap_index);
+	if (rc < 0)
+		err = errno;
 	for (i = 0; i < ctx->nlinks; i++) {
 		l = &ctx->links[i];
 		if (net_is_ours(l) && net_ports(ctx, l->index) == 0 &&
@@ -341,6 +383,50 @@ net_load(const char *path, struct vmnet_net *net)
 	return 0;
 }
 
+/* Tear down a network half made. Return: -1, errno kept. */
+static int
+net_abandon(const struct net_ctx *ctx, const char *bridge, int index)
+{
+	int err = errno;
+
+	net_teardown(ctx, bridge, index);
+	errno = err;
+	return -1;
+}
+
+/* A random ULA /64: fd + 40-bit global id + 16-bit subnet. */
+static int
+net_random_ula(struct in6_addr *prefix)
+{
+	memset(prefix, 0, sizeof(*prefix));
+	prefix->s6_addr[0] = 0xfd;
+	return getrandom(&prefix->s6_addr[1], 7, 0) == 7 ? 0 : -1;
+}
+
+/*
+ * Make the state directory and the bridge of network @bridge, down.
+ * Return: the bridge's ifindex, or -1 with errno (nothing left behind).
+ */
+static int
+net_new_bridge(struct net_ctx *ctx, const char *bridge)
+{
+	const struct netlink_link *l;
+	char dir[PATH_MAX];
+	uint8_t mac[6];
+
+	net_path(ctx, bridge, NULL, dir, sizeof(dir));
+	if (net_mkdir(dir) < 0)
+		return -1;
+	vmnet_net_derive_mac(bridge, strlen(bridge), mac);
+	if (netlink_bridge_create(bridge, mac, NET_ALIAS) == 0 && net_refresh(ctx) == 0) {
+		l = net_find(ctx, bridge);
+		if (l)
+			return l->index;
+		errno = ENODEV;
+	}
+	return net_abandon(ctx, bridge, 0);
+}
+
 /* Create the bridge, addresses, NAT and dnsmasq of @net. Return: ifindex or -1. */
 static int
 net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_net *net)
@@ -349,31 +435,18 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	struct in_addr first = {htonl(ntohl(net->start.s_addr) + 1)};
 	struct in6_addr gw6;
 	char dir[PATH_MAX], path[PATH_MAX];
-	const struct netlink_link *l;
-	uint8_t mac[6];
 	int index = 0;
 
 	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
 	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
-	if (net_mkdir(dir) < 0)
+	index = net_new_bridge(ctx, net->bridge);
+	if (index < 0)
 		return -1;
-	vmnet_net_derive_mac(net->bridge, strlen(net->bridge), mac);
-	if (netlink_bridge_create(net->bridge, mac, NET_ALIAS) < 0 || net_refresh(ctx) < 0)
-		goto fail;
-	l = net_find(ctx, net->bridge);
-	if (!l) {
-		errno = ENODEV;
-		goto fail;
-	}
-	index = l->index;
 	if (netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0)
 		goto fail;
 	if (mode == VMNET_SHARED_MODE) {
 		if (!net->has_nat66) {
-			/* A random ULA /64: fd + 40-bit global id + 16-bit subnet. */
-			memset(&net->nat66, 0, sizeof(net->nat66));
-			net->nat66.s6_addr[0] = 0xfd;
-			if (getrandom(&net->nat66.s6_addr[1], 7, 0) != 7)
+			if (net_random_ula(&net->nat66) < 0)
 				goto fail;
 			net->has_nat66 = true;
 		}
@@ -400,13 +473,8 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	if (net_save(path, net) < 0)
 		goto fail;
 	return index;
-fail : {
-	int err = errno;
-
-	net_teardown(ctx, net->bridge, index);
-	errno = err;
-	return -1;
-}
+fail:
+	return net_abandon(ctx, net->bridge, index);
 }
 
 /*
@@ -504,7 +572,8 @@ net_bridged(const struct net_ctx *ctx, const struct vmnet_desc_net *want, struct
 static int
 net_add_port(int tap_index, int bridge_index, bool isolated)
 {
-	if (netlink_link_set_master(tap_index, bridge_index) < 0)
+	if (netlink_link_set_alias(tap_index, NET_ALIAS) < 0 ||
+	    netlink_link_set_master(tap_index, bridge_index) < 0)
 		return -1;
 	if (isolated && netlink_port_set_isolated(tap_index, true) < 0)
 		return -1;
@@ -636,9 +705,7 @@ net_conf_create(struct net_ctx *ctx, const struct vmnet_netconf *conf, uint32_t 
                 uint8_t prefixlen, struct vmnet_net *net)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	const struct netlink_link *l;
 	struct in6_addr gw6;
-	uint8_t mac[6];
 	int index = 0;
 
 	net->start.s_addr = htonl(subnet + 1);
@@ -650,26 +717,15 @@ net_conf_create(struct net_ctx *ctx, const struct vmnet_netconf *conf, uint32_t 
 		net->nat66 = conf->prefix6;
 		net->nat66_len = conf->prefix6_len;
 	} else {
-		/* A random ULA /64: fd + 40-bit global id + 16-bit subnet. */
-		memset(&net->nat66, 0, sizeof(net->nat66));
-		net->nat66.s6_addr[0] = 0xfd;
-		if (getrandom(&net->nat66.s6_addr[1], 7, 0) != 7)
+		if (net_random_ula(&net->nat66) < 0)
 			return -1;
 		net->nat66_len = 64;
 	}
 	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
 	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
-	if (net_mkdir(dir) < 0)
+	index = net_new_bridge(ctx, net->bridge);
+	if (index < 0)
 		return -1;
-	vmnet_net_derive_mac(net->bridge, strlen(net->bridge), mac);
-	if (netlink_bridge_create(net->bridge, mac, NET_ALIAS) < 0 || net_refresh(ctx) < 0)
-		goto fail;
-	l = net_find(ctx, net->bridge);
-	if (!l) {
-		errno = ENODEV;
-		goto fail;
-	}
-	index = l->index;
 	gw6 = net->nat66;
 	gw6.s6_addr[15] |= 1;
 	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
@@ -680,13 +736,8 @@ net_conf_create(struct net_ctx *ctx, const struct vmnet_netconf *conf, uint32_t 
 	    net_save_id(ctx, net) < 0)
 		goto fail;
 	return index;
-fail : {
-	int err = errno;
-
-	net_teardown(ctx, net->bridge, index);
-	errno = err;
-	return -1;
-}
+fail:
+	return net_abandon(ctx, net->bridge, index);
 }
 
 /* Choose the subnet of a configured network and create it. Return: ifindex or -1. */
@@ -740,7 +791,7 @@ net_undo(struct net_ctx *ctx)
 	int err = errno;
 
 	if (ctx->lock_fd >= 0 && net_refresh(ctx) == 0)
-		net_sweep(ctx);
+		net_sweep(ctx, 0);
 	if (ctx->lock_fd >= 0)
 		net_remove_if_empty(ctx);
 	errno = err;
@@ -761,13 +812,15 @@ vmnet_net_create(const struct vmnet_netconf *conf, int holder_index, struct vmne
 		return -1;
 	if (net_lock(&ctx) < 0)
 		goto out;
-	net_sweep(&ctx);
+	net_sweep(&ctx, 0);
 	if (net_refresh(&ctx) < 0)
 		goto out;
 	index = net_conf_choose(&ctx, conf, net);
 	if (index < 0)
 		goto out;
-	if (netlink_link_set_mtu(holder_index, net->mtu) == 0)
+	/* Tagged as ours like an interface's TAP, but left down: it carries nothing. */
+	if (netlink_link_set_mtu(holder_index, net->mtu) == 0 &&
+	    netlink_link_set_alias(holder_index, NET_ALIAS) == 0)
 		rc = netlink_link_set_master(holder_index, index);
 out:
 	if (rc < 0)
@@ -832,7 +885,6 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	struct netlink_addr4 *addrs;
 	struct vmnet_net have;
 	size_t naddrs;
-	uint8_t mac[6];
 	int index = 0;
 	bool used;
 
@@ -873,17 +925,9 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	}
 	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
 	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
-	if (net_mkdir(dir) < 0)
+	index = net_new_bridge(ctx, net->bridge);
+	if (index < 0)
 		return -1;
-	vmnet_net_derive_mac(net->bridge, strlen(net->bridge), mac);
-	if (netlink_bridge_create(net->bridge, mac, NET_ALIAS) < 0 || net_refresh(ctx) < 0)
-		goto fail;
-	l = net_find(ctx, net->bridge);
-	if (!l) {
-		errno = ENODEV;
-		goto fail;
-	}
-	index = l->index;
 	if ((want->has_host_addr &&
 	     netlink_addr_add(index, AF_INET, &want->host_addr, want->host_prefixlen) < 0) ||
 	    (want->has_host_addr6 &&
@@ -891,13 +935,8 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	    netlink_link_up(index) < 0 || net_save(path, net) < 0 || net_save_id(ctx, net) < 0)
 		goto fail;
 	return index;
-fail : {
-	int err = errno;
-
-	net_teardown(ctx, net->bridge, index);
-	errno = err;
-	return -1;
-}
+fail:
+	return net_abandon(ctx, net->bridge, index);
 }
 
 int
@@ -910,7 +949,7 @@ vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_
 	if (net_lock(&ctx) < 0)
 		goto out;
 	/* Reclaiming is best effort: a failure here must not block a start. */
-	net_sweep(&ctx);
+	net_sweep(&ctx, 0);
 	if (net_refresh(&ctx) < 0)
 		goto out;
 	if (want->mode == VMNET_BRIDGED_MODE)
@@ -1028,13 +1067,13 @@ net_collect_dead(void)
 }
 
 int
-vmnet_net_release(void)
+vmnet_net_release(int tap_index)
 {
 	struct net_ctx ctx;
 	int rc = -1;
 
 	if (net_lock(&ctx) == 0) {
-		rc = net_sweep(&ctx);
+		rc = net_sweep(&ctx, tap_index);
 		net_remove_if_empty(&ctx);
 	}
 	net_unlock(&ctx);
