@@ -670,6 +670,10 @@ void
 options_usage(FILE *out)
 {
 	fprintf(out, "Usage: " OPTIONS_PROGRAM " (--fd FD | --socket PATH) [options]\n"
+	             "       " OPTIONS_PROGRAM " (--fd FD | --socket PATH) --network NAME "
+	             "[--network-service SERVICE] [options]\n"
+	             "       " OPTIONS_PROGRAM " --serve-networks [--network-config PATH] "
+	             "[--network-service SERVICE] [-v]\n"
 	             "       " OPTIONS_PROGRAM " --list-shared-interfaces | --version | --help\n"
 	             "\n"
 	             "Create one vmnet interface, print its parameters as one JSON line on\n"
