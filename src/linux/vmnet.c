@@ -15,6 +15,10 @@
  * Events: a poller thread per interface (vmnet_event.c) calls the event
  * callback while frames wait.
  *
+ * vmnet_interface_start_with_network() takes the same path with a macOS 26
+ * network (vmnet_network.c): the TAP joins that network's bridge, and the
+ * interface holds a reference to the network until its stop.
+ *
  * Networks: a successful start forks a keeper (vmnet_keeper.c), a process
  * that keeps root when the caller drops it. Stopping the interface, or the
  * caller's death, makes the keeper remove the networks left without ports.

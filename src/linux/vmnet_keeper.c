@@ -16,7 +16,8 @@
  *   exited, when the kernel has already closed the process's descriptors.
  *
  * Then it deletes the TAP by its index (if it is still there: a process
- * may have made it persistent, or changed its owner), takes the
+ * may have made it persistent, or changed its owner), deletes the
+ * interface's own port-forward tables (vmnet_portfwd.c), takes the
  * namespace's lock, removes the networks left without ports
  * (vmnet_net_release()), sends the result and exits; a stop waits for that
  * answer and reaps it, and after the process's death init does.

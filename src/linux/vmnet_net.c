@@ -12,6 +12,13 @@
  * holds the lock and one directory per network (its parameters, dnsmasq's
  * pid, lease and log files).
  *
+ * Two more kinds: a macOS 26 network made from a configuration ('S' or
+ * 'H' instead of 's' or 'h', never joined by a classic start) carries
+ * exactly the services its configuration asks for and a random identity
+ * (file "netid") that its serialization names; a host network by
+ * identifier ('i' + the first 44 bits of the UUID) has the host's
+ * addresses and nothing else.
+ *
  * TAP devices vanish with the process that holds them, so a network whose
  * bridge has no port is unused: every attach and release, under the lock,
  * tears such networks down. That is how the last stop removes a network
