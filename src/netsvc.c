@@ -53,7 +53,8 @@ struct netsvc {
 	struct netsvc_state state;
 	dispatch_queue_t queue;
 	xpc_connection_t listener;
-	char requirement[64]; /* cdhash H"<own cdhash>" */
+	dispatch_semaphore_t listener_done; /* its last event came: the name is free */
+	char requirement[64];               /* cdhash H"<own cdhash>" */
 	const char *service;
 };
 
@@ -227,15 +228,20 @@ start_listener(struct netsvc *svc)
 	dispatch_semaphore_t ready = dispatch_semaphore_create(0);
 	__block int rc = 0;
 
+	svc->listener_done = dispatch_semaphore_create(0);
 	svc->listener = xpc_connection_create_mach_service(svc->service, svc->queue,
 	                                                   XPC_CONNECTION_MACH_SERVICE_LISTENER);
 	if (svc->listener == NULL)
 		return -1;
 	xpc_connection_set_event_handler(svc->listener, ^(xpc_object_t ev) {
-		if (xpc_get_type(ev) == XPC_TYPE_CONNECTION)
+		if (xpc_get_type(ev) == XPC_TYPE_CONNECTION) {
 			on_peer(svc, ev);
-		else if (ev == XPC_ERROR_CONNECTION_INVALID && !stop_requested())
-			stop_request(EXIT_FAILURE, "the service name cannot be listened on");
+		} else if (ev == XPC_ERROR_CONNECTION_INVALID) {
+			if (!stop_requested())
+				stop_request(EXIT_FAILURE,
+				             "the service name cannot be listened on");
+			dispatch_semaphore_signal(svc->listener_done);
+		}
 	});
 	xpc_connection_resume(svc->listener);
 	/* A name that cannot be had ends the listener at once: let it say so. */
@@ -267,10 +273,12 @@ load_config(struct netsvc *svc, const struct options *o)
 	return 0;
 }
 
-/* Release every network and stop listening, on the state queue. */
+/* Release every network and stop listening; return once the name is free. */
 static void
 shut_down(struct netsvc *svc)
 {
+	dispatch_time_t limit = dispatch_time(DISPATCH_TIME_NOW, 5 * (int64_t)NSEC_PER_SEC);
+
 	dispatch_sync(svc->queue, ^{
 		struct netsvc_refs *r = &svc->state.refs;
 		size_t i;
@@ -284,6 +292,8 @@ shut_down(struct netsvc *svc)
 		}
 		r->nrefs = 0;
 	});
+	if (dispatch_semaphore_wait(svc->listener_done, limit) != 0)
+		log_warn("the listener did not end in time");
 }
 
 int
