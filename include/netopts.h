@@ -63,6 +63,8 @@ struct netopts {
 	struct in_addr host_mask;
 	bool has_host_ipv6;
 	struct in6_addr host_ipv6;
+	/* Set by netopts_check(): an option only the classic interface honours. */
+	bool needs_classic;
 };
 
 /* The rest of the command line that the network options depend on. */
@@ -82,7 +84,7 @@ enum netopts_api {
 
 int netopts_set(struct netopts *n, const char *name, const char *value, const char **reason);
 bool netopts_is_repeatable(const char *name);
-int netopts_check(const struct netopts *n, const struct netopts_context *ctx,
+int netopts_check(struct netopts *n, const struct netopts_context *ctx,
                   char error[NETOPTS_ERROR_MAX]);
 int netopts_plan(const struct netopts *n, bool have_network_api, enum netopts_api *api,
                  char error[NETOPTS_ERROR_MAX]);

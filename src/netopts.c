@@ -9,12 +9,15 @@
  * subnet given (--start-address, --end-address, --subnet-mask), because
  * the default one is known only once the network exists.
  *
- * API choice: --mtu, --ipv6-prefix, the --disable-* options,
- * --external-interface and --dhcp-reservation exist only in the macOS 26
- * network API; --port-forward uses it where it exists and the classic
- * interface's port-forwarding calls (macOS 11) otherwise; --network-id and
- * the host address options exist only in the classic interface
- * description (macOS 11), so they cannot be combined with the 26-only ones.
+ * API choice: --ipv6-prefix, the --disable-* options, --external-interface
+ * and --dhcp-reservation exist only in the macOS 26 network API; --mtu and
+ * --port-forward use it where it exists and the classic interface
+ * otherwise (vmnet_mtu_key in the description, the port-forwarding calls
+ * of macOS 11), and also on macOS 26 when an option only the classic
+ * interface honours is given (--interface-id, a DHCP range that is not a
+ * whole subnet); --network-id and the host address options exist only in
+ * the classic description (macOS 11), so they cannot be combined with the
+ * 26-only ones.
  */
 #include "netopts.h"
 
@@ -32,25 +35,22 @@
 
 /* The options only the macOS 26 network API offers, in --help order. */
 static const char *const network_api_only[] = {
-    "mtu",
-    "ipv6-prefix",
-    "disable-dhcp",
-    "disable-dns-proxy",
-    "disable-nat44",
-    "disable-nat66",
-    "disable-router-advertisement",
-    "external-interface",
-    "dhcp-reservation",
+    "ipv6-prefix",        "disable-dhcp",     "disable-dns-proxy",
+    "disable-nat44",      "disable-nat66",    "disable-router-advertisement",
+    "external-interface", "dhcp-reservation",
 };
 
 static bool
 needs_network_api(const struct netopts *n, const char **first)
 {
 	const bool given[] = {
-	    n->has_mtu,           n->has_ipv6_prefix,
-	    n->disable_dhcp,      n->disable_dns_proxy,
-	    n->disable_nat44,     n->disable_nat66,
-	    n->disable_ra,        n->external_interface != NULL,
+	    n->has_ipv6_prefix,
+	    n->disable_dhcp,
+	    n->disable_dns_proxy,
+	    n->disable_nat44,
+	    n->disable_nat66,
+	    n->disable_ra,
+	    n->external_interface != NULL,
 	    n->nreservations > 0,
 	};
 
@@ -411,8 +411,6 @@ in_subnet(struct in_addr a, const struct netopts_context *c)
 	return (h & m) == net && h != net && h != (net | ~m) && a.s_addr != c->start.s_addr;
 }
 
-#define FAIL(...) (snprintf(error, NETOPTS_ERROR_MAX, __VA_ARGS__), -1)
-
 /*
  * netopts_whole_subnet() - whether a DHCP range is what a macOS 26 network
  * takes: a 26 network's gateway is its subnet's first address, and DHCP
@@ -425,6 +423,15 @@ netopts_whole_subnet(struct in_addr start, struct in_addr end, struct in_addr ma
 
 	return ntohl(start.s_addr) == net + 1 && ntohl(end.s_addr) == (net | ~m) - 1;
 }
+
+/* No DHCP range, or one the macOS 26 network API can express. */
+static bool
+range_is_whole(const struct netopts_context *c)
+{
+	return !c->has_dhcp_range || netopts_whole_subnet(c->start, c->end, c->mask);
+}
+
+#define FAIL(...) (snprintf(error, NETOPTS_ERROR_MAX, __VA_ARGS__), -1)
 
 /* The rules of the macOS 26 options, given one of them (@first). */
 static int
@@ -441,7 +448,7 @@ check_network_api(const struct netopts *n, const struct netopts_context *c, cons
 		return FAIL("--interface-id and --%s: cannot be used together (the macOS 26 "
 		            "network API ignores the interface identifier)",
 		            first);
-	if (c->has_dhcp_range && !netopts_whole_subnet(c->start, c->end, c->mask))
+	if (!range_is_whole(c))
 		return FAIL("--start-address, --end-address with --%s: the macOS 26 network API "
 		            "takes a whole subnet: the start address must be its first host "
 		            "address and the end address its last",
@@ -463,11 +470,14 @@ check_network_api(const struct netopts *n, const struct netopts_context *c, cons
  * Return: 0, or -1 with a one-line message in @error
  */
 int
-netopts_check(const struct netopts *n, const struct netopts_context *c,
-              char error[NETOPTS_ERROR_MAX])
+netopts_check(struct netopts *n, const struct netopts_context *c, char error[NETOPTS_ERROR_MAX])
 {
 	const char *first;
 	unsigned i;
+
+	n->needs_classic = c->has_interface_id || n->has_network_id || !range_is_whole(c);
+	if (n->has_mtu && c->bridged)
+		return FAIL("--mtu: not valid in bridged mode");
 
 	if (needs_network_api(n, &first) && check_network_api(n, c, first, error) < 0)
 		return -1;
@@ -531,8 +541,9 @@ netopts_plan(const struct netopts *n, bool have_network_api, enum netopts_api *a
 
 	if (needs && !have_network_api)
 		return FAIL("--%s needs macOS 26", first);
-	*api =
-	    needs || (n->nforwards && have_network_api) ? NETOPTS_API_NETWORK : NETOPTS_API_CLASSIC;
+	*api = needs || ((n->nforwards || n->has_mtu) && have_network_api && !n->needs_classic)
+	           ? NETOPTS_API_NETWORK
+	           : NETOPTS_API_CLASSIC;
 	return 0;
 }
 

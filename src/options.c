@@ -300,7 +300,7 @@ static const struct option_entry table[] = {
     {{"enable-tso", 0, false, 0, NULL, "enable TCP segmentation offload (64 KiB frames)"}, set_tso},
     {{"enable-checksum-offload", 0, false, 0, NULL, "enable checksum offload"},
      set_checksum_offload},
-    {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (macOS 26)"}, set_net},
+    {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (shared, host)"}, set_net},
     {{"ipv6-prefix", 0, true, 0, "PREFIX", "IPv6 ULA prefix/length of the network (macOS 26)"},
      set_net},
     {{"disable-dhcp", 0, false, 0, NULL, "no DHCP server on the network (macOS 26)"}, set_net},
@@ -590,7 +590,7 @@ check_rules(struct parse *p, char *error)
 		return FAIL("--nat66-prefix: only valid in shared mode");
 #undef FAIL
 	p->opts->has_dhcp_range = n_addr == 3;
-	return netopts_check(&o->net,
+	return netopts_check(&p->opts->net,
 	                     &(struct netopts_context){
 	                         .shared = o->mode == OPTIONS_MODE_SHARED,
 	                         .host = o->mode == OPTIONS_MODE_HOST,

@@ -132,6 +132,8 @@ vmnet_if_describe(const struct options *o)
 	}
 	if (o->has_nat66_prefix)
 		xpc_dictionary_set_string(desc, vmnet_nat66_prefix_key, o->nat66_prefix);
+	if (o->net.has_mtu)
+		xpc_dictionary_set_uint64(desc, vmnet_mtu_key, o->net.mtu);
 	vmnet_if_describe_port(desc, o);
 	describe_host_network(desc, &o->net);
 	return desc;

@@ -17,6 +17,8 @@
 
 #include <vmnet/vmnet.h>
 
+#include "vmnet_netconf.h"
+
 /* Is @key absent, or present with type @type? */
 static bool
 desc_typed(xpc_object_t xdesc, const char *key, xpc_type_t type)
@@ -188,12 +190,17 @@ desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc)
 	default:
 		return false;
 	}
-	/* Only the default MTU is offered; bridged mode takes none. */
-	if (!desc_typed(xdesc, vmnet_mtu_key, XPC_TYPE_UINT64) ||
-	    (desc_has(xdesc, vmnet_mtu_key) &&
-	     (net->mode == VMNET_BRIDGED_MODE ||
-	      xpc_dictionary_get_uint64(xdesc, vmnet_mtu_key) != 1500)))
+	/* Shared and host mode take an MTU (vmnet's header); bridged mode none. */
+	if (!desc_typed(xdesc, vmnet_mtu_key, XPC_TYPE_UINT64))
 		return false;
+	if (desc_has(xdesc, vmnet_mtu_key)) {
+		uint64_t mtu = xpc_dictionary_get_uint64(xdesc, vmnet_mtu_key);
+
+		if (net->mode == VMNET_BRIDGED_MODE || mtu < VMNET_NETCONF_MTU_MIN ||
+		    mtu > VMNET_NETCONF_MTU_MAX)
+			return false;
+		net->mtu = (uint32_t)mtu;
+	}
 	if (!desc_bridge(xdesc, net) || !desc_range(xdesc, net) || !desc_nat66(xdesc, net) ||
 	    !desc_network_id(xdesc, net))
 		return false;

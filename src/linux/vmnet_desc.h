@@ -25,6 +25,7 @@ struct vmnet_desc_net {
 	struct in6_addr nat66;    /* /64 ULA prefix */
 	char bridge[IF_NAMESIZE]; /* bridged mode: existing bridge */
 	bool isolated;            /* ports cannot reach each other */
+	uint32_t mtu;             /* vmnet_mtu_key (shared, host), 0 if not given */
 	bool has_network_id;      /* host mode: an isolated network, no DHCP */
 	uuid_t network_id;
 	bool has_host_addr; /* the host's address on that network */

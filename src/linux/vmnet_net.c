@@ -366,7 +366,7 @@ net_save(const char *path, const struct vmnet_net *net)
 	f = fopen(path, "we");
 	if (!f)
 		return -1;
-	rc = fprintf(f, "%s %s %s %s\n", s, e, m, p) < 0;
+	rc = fprintf(f, "%s %s %s %s %u\n", s, e, m, p, net->mtu) < 0;
 	return (fclose(f) != 0 || rc) ? -1 : 0;
 }
 
@@ -379,10 +379,11 @@ net_load(const char *path, struct vmnet_net *net)
 
 	if (!f)
 		return -1;
-	n = fscanf(f, "%15s %15s %15s %45s", s, e, m, p);
+	n = fscanf(f, "%15s %15s %15s %45s %u", s, e, m, p, &net->mtu);
 	fclose(f);
-	if (n != 4 || inet_pton(AF_INET, s, &net->start) != 1 ||
-	    inet_pton(AF_INET, e, &net->end) != 1 || inet_pton(AF_INET, m, &net->mask) != 1) {
+	if (n != 5 || inet_pton(AF_INET, s, &net->start) != 1 ||
+	    inet_pton(AF_INET, e, &net->end) != 1 || inet_pton(AF_INET, m, &net->mask) != 1 ||
+	    net->mtu < VMNET_NETCONF_MTU_MIN || net->mtu > VMNET_NETCONF_MTU_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -449,7 +450,8 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	index = net_new_bridge(ctx, net->bridge);
 	if (index < 0)
 		return -1;
-	if (netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0)
+	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
+	    netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0)
 		goto fail;
 	if (mode == VMNET_SHARED_MODE) {
 		if (!net->has_nat66) {
@@ -511,10 +513,14 @@ net_join_or_create(struct net_ctx *ctx, const struct vmnet_desc_net *want, uint8
 	if ((want->has_range &&
 	     (have.start.s_addr != net->start.s_addr || have.end.s_addr != net->end.s_addr)) ||
 	    (want->has_nat66 &&
-	     (!have.has_nat66 || memcmp(&have.nat66, &want->nat66, sizeof(have.nat66)) != 0))) {
+	     (!have.has_nat66 || memcmp(&have.nat66, &want->nat66, sizeof(have.nat66)) != 0)) ||
+	    (want->has_range && want->mtu && have.mtu != want->mtu)) {
 		errno = EADDRINUSE;
 		return -1;
 	}
+	/* A default network with another MTU: try the next subnet. */
+	if (want->mtu && have.mtu != want->mtu)
+		return 0;
 	memcpy(have.bridge, net->bridge, sizeof(have.bridge));
 	*net = have;
 	return l->index;
@@ -533,6 +539,7 @@ net_choose(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_
 		return -1;
 	net->has_nat66 = want->has_nat66;
 	net->nat66 = want->nat66;
+	net->mtu = want->mtu ? want->mtu : VMNET_NETCONF_MTU_DEFAULT;
 	if (want->has_range) {
 		net->start = want->start;
 		net->end = want->end;
@@ -587,7 +594,7 @@ net_add_port(int tap_index, int bridge_index, bool isolated)
 	return netlink_link_up(tap_index);
 }
 
-/* Identity of a network: "<id in hex> <mtu> <IPv6 prefix length>". */
+/* Identity of a network: "<id in hex> <IPv6 prefix length>". */
 #define NET_ID_FILE "netid"
 
 static int
@@ -603,7 +610,7 @@ net_save_id(const struct net_ctx *ctx, const struct vmnet_net *net)
 		return -1;
 	for (i = 0; i < 16; i++)
 		rc |= fprintf(f, "%02x", net->id[i]) < 0;
-	rc |= fprintf(f, " %u %u\n", net->mtu, net->nat66_len) < 0;
+	rc |= fprintf(f, " %u\n", net->nat66_len) < 0;
 	return (fclose(f) != 0 || rc) ? -1 : 0;
 }
 
@@ -612,7 +619,7 @@ static int
 net_load_all(const struct net_ctx *ctx, const char *bridge, struct vmnet_net *net)
 {
 	char path[PATH_MAX], hex[33];
-	unsigned mtu, plen, i, byte;
+	unsigned plen, i, byte;
 	FILE *f;
 	int n;
 
@@ -624,9 +631,9 @@ net_load_all(const struct net_ctx *ctx, const char *bridge, struct vmnet_net *ne
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	n = fscanf(f, "%32s %u %u", hex, &mtu, &plen);
+	n = fscanf(f, "%32s %u", hex, &plen);
 	fclose(f);
-	if (n != 3 || strlen(hex) != 32 || mtu > VMNET_NETCONF_MTU_MAX || plen > 128) {
+	if (n != 2 || strlen(hex) != 32 || plen > 128) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -637,7 +644,6 @@ net_load_all(const struct net_ctx *ctx, const char *bridge, struct vmnet_net *ne
 		}
 		net->id[i] = (uint8_t)byte;
 	}
-	net->mtu = mtu;
 	net->nat66_len = (uint8_t)plen;
 	snprintf(net->bridge, sizeof(net->bridge), "%s", bridge);
 	return 0;
@@ -898,7 +904,7 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	snprintf(net->bridge, sizeof(net->bridge), NET_PREFIX "i%02x%02x%02x%02x%02x%x", id[0],
 	         id[1], id[2], id[3], id[4], id[5] >> 4);
 	memcpy(net->id, id, sizeof(net->id));
-	net->mtu = VMNET_NETCONF_MTU_DEFAULT;
+	net->mtu = want->mtu ? want->mtu : VMNET_NETCONF_MTU_DEFAULT;
 	if (want->has_host_addr) {
 		net->start = want->host_addr;
 		net->mask = want->host_mask;
@@ -911,6 +917,7 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 		if (!net_is_ours(l) || net_load_all(ctx, net->bridge, &have) < 0 ||
 		    memcmp(have.id, net->id, 16) != 0 || have.start.s_addr != net->start.s_addr ||
 		    have.mask.s_addr != net->mask.s_addr || have.has_nat66 != net->has_nat66 ||
+		    (want->mtu && have.mtu != want->mtu) ||
 		    memcmp(&have.nat66, &net->nat66, sizeof(have.nat66)) != 0) {
 			errno = EADDRINUSE;
 			return -1;
@@ -935,7 +942,8 @@ net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_n
 	index = net_new_bridge(ctx, net->bridge);
 	if (index < 0)
 		return -1;
-	if ((want->has_host_addr &&
+	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
+	    (want->has_host_addr &&
 	     netlink_addr_add(index, AF_INET, &want->host_addr, want->host_prefixlen) < 0) ||
 	    (want->has_host_addr6 &&
 	     netlink_addr_add(index, AF_INET6, &want->host_addr6, 64) < 0) ||
@@ -967,13 +975,15 @@ vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_
 		index = net_choose(&ctx, want, net);
 	if (index < 0)
 		goto out;
+	if (!net->mtu)
+		net->mtu = VMNET_NETCONF_MTU_DEFAULT; /* bridged: not reported */
+	else if (netlink_link_set_mtu(tap_index, net->mtu) < 0)
+		goto out;
 	rc = net_add_port(tap_index, index, want->isolated);
 out:
 	if (rc < 0)
 		net_undo(&ctx);
 	net_unlock(&ctx);
-	if (rc == 0 && !net->mtu)
-		net->mtu = VMNET_NETCONF_MTU_DEFAULT;
 	return rc;
 }
 

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import REPO, WAIT
-from test_helper import GUEST_NIC, HINT, USER, VM_MAC, fd_helper, helpers, scapy, taps, \
+from test_helper import GUEST_NIC, HINT, USER, VM, VM_MAC, fd_helper, helpers, scapy, taps, \
     vmnet_bridges  # noqa: F401 (fixtures)
 
 NETPROBE = os.path.join(REPO, "build", "tools", "vmnet-netprobe")
@@ -217,9 +217,30 @@ def test_classic_api_has_no_network_keys(fd_helper):
     assert h.stop() == 0
 
 
-def test_mtu_9000_carries_a_9000_byte_ping(netns, fd_helper):
+@pytest.fixture
+def env_fd_helper(netns, helpers):
+    """fd_helper with an environment for the helper: (helper, VM, info)."""
+    socks = []
+
+    def start(args, env=None):
+        vm_end, helper_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        socks.extend([vm_end, helper_end])
+        h = helpers(netns, ["--fd", helper_end.fileno()] + list(args),
+                    pass_fds=(helper_end.fileno(),), extra_env=env)
+        helper_end.close()
+        return h, VM(vm_end), h.info()
+
+    yield start
+    for sock in socks:
+        sock.close()
+
+
+@pytest.mark.parametrize("env", [None, OLD_MACOS], ids=["network-api", "classic-api"])
+def test_mtu_9000_carries_a_9000_byte_ping(netns, env_fd_helper, env):
     s = scapy()
-    h, vm, info = fd_helper("--mtu", "9000", *RANGE)
+    h, vm, info = env_fd_helper(["--mtu", "9000"] + RANGE, env)
+    # The classic API takes the MTU in the interface description.
+    assert ("net_ipv4_subnet" in info) == (env is None)
     assert info["vmnet_mtu"] == 9000
     assert info["vmnet_max_packet_size"] == 9014
     (tap,) = taps(netns)[-1:]
@@ -455,7 +476,6 @@ def test_network_id_different_host_address_refused(netns, fd_helper, helpers):
 
 
 @pytest.mark.parametrize("option", [
-    ["--mtu", "9000"],
     ["--disable-dhcp"],
     ["--disable-dns-proxy"],
     ["--disable-nat44"],

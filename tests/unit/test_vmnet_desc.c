@@ -85,7 +85,7 @@ test_range_and_options(void **state)
 	xpc_dictionary_set_bool(d, vmnet_enable_isolation_key, true);
 	xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
 	xpc_dictionary_set_bool(d, vmnet_allocate_mac_address_key, false);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 1500);
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9000);
 	xpc_dictionary_set_string(d, "some_future_key", "ignored");
 	assert_int_equal(parse(d, &desc), 0);
 	assert_true(desc.net.has_range);
@@ -96,6 +96,7 @@ test_range_and_options(void **state)
 	assert_true(desc.net.isolated);
 	assert_true(desc.tso);
 	assert_false(desc.allocate_mac);
+	assert_int_equal(desc.net.mtu, 9000);
 }
 
 static void
@@ -193,7 +194,14 @@ test_bad_values(void **state)
 		assert_invalid(d);
 	}
 	d = desc_mode(VMNET_SHARED_MODE);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9000);
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9001);
+	assert_invalid(d);
+	d = desc_mode(VMNET_HOST_MODE);
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 575);
+	assert_invalid(d);
+	d = desc_mode(VMNET_BRIDGED_MODE);
+	xpc_dictionary_set_string(d, vmnet_shared_interface_name_key, "br0");
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 1500);
 	assert_invalid(d);
 }
 

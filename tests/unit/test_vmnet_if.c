@@ -33,6 +33,7 @@ const char *const vmnet_max_packet_size_key = "vmnet_max_packet_size";
 const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
 const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
 const char *const vmnet_network_identifier_key = "vmnet_network_identifier";
+const char *const vmnet_mtu_key = "vmnet_mtu";
 const char *const vmnet_host_ip_address_key = "vmnet_host_ip_address";
 const char *const vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
 const char *const vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
