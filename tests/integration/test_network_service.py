@@ -366,3 +366,16 @@ def test_bad_config_one_error(netns, runtime):
     assert len(lines) == 1, lines
     assert f"{path}: line 3: [lab] --mtu: invalid value '123456'" in lines[0]
     assert not os.path.exists(os.path.join(runtime, "vmnet-xpc", SERVICE))
+
+
+def test_sigterm_stops_service_and_releases(netns, runtime, services, net_helper):
+    svc = services("release-delay = 600\n")
+    h, vm, info = net_helper("shared")
+    assert h.stop() == 0
+    assert len(vmnet_bridges(netns)) == 1  # kept for the long release delay
+    svc.proc.send_signal(signal.SIGTERM)
+    assert svc.proc.wait(timeout=WAIT) == 0
+    assert "stopping: received SIGTERM" in svc.text()
+    assert "released network shared" in svc.text()
+    assert wait_until(lambda: vmnet_bridges(netns) == [])
+    assert not os.path.exists(os.path.join(runtime, "vmnet-xpc", SERVICE))
