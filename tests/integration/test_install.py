@@ -507,3 +507,25 @@ def test_mac_refuses_an_unsigned_helper_it_cannot_sign(mac):
     assert "is not signed with com.apple.security.virtualization" in cp.stderr
     assert len(cp.stderr.splitlines()) == 1, cp.stderr
     assert not os.path.exists(mac["prefix"])
+
+
+def test_launch_agent_rendered_and_removed(work):
+    """The network service's launch agent (macOS; a directory is given here)."""
+    label = "com.github.nirs.vmnet-helper.networks"
+    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
+    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
+    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
+    agents = os.path.join(work["root"], "LaunchAgents")
+    os.mkdir(agents, 0o755)
+    install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    agent = os.path.join(agents, label + ".plist")
+    st = os.lstat(agent)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o644)
+    text = read(agent).decode()
+    assert "<string>%s/bin/vmnet-helper</string>" % work["prefix"] in text
+    assert "/opt/vmnet-helper" not in text.split("-->", 1)[1]
+    assert "<key>MachServices</key>" in text and "<string>--serve-networks</string>" in text
+    cp = install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    assert "unchanged" in cp.stdout.splitlines()[-1]
+    install(work, "--uninstall")
+    assert os.listdir(agents) == []
