@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import REPO, WAIT
-from test_helper import GUEST_NIC, HINT, USER, VM, VM_MAC, fd_helper, helpers, scapy, taps, \
+from test_helper import GUEST_NIC, USER, VM, VM_MAC, fd_helper, helpers, scapy, taps, \
     vmnet_bridges  # noqa: F401 (fixtures)
 
 NETPROBE = os.path.join(REPO, "build", "tools", "vmnet-netprobe")
