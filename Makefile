@@ -35,7 +35,7 @@ PLATFORM_LDFLAGS  :=
 PLATFORM_LIB      :=
 # Weak: vmnet symbols newer than macOS 13 must not stop dyld on 13 and 14
 # (scripts/macos/check-binds.py checks the linked binaries).
-PLATFORM_LIBS     := -weak_framework vmnet
+PLATFORM_LIBS     := -weak_framework vmnet -framework CoreFoundation
 # Static cJSON: nothing the root helper loads may come from a user-writable
 # prefix (see README, Security). From pkg-config if there is one (the
 # Command Line Tools have none), else from Homebrew's prefix.
@@ -56,9 +56,11 @@ CMOCKA_CFLAGS := $(if $(CMOCKA_PREFIX),-I$(CMOCKA_PREFIX)/include)
 CMOCKA_LIBS   ?= $(if $(CMOCKA_PREFIX),-L$(CMOCKA_PREFIX)/lib) -lcmocka
 endif
 # Tests and tools of the Linux platform layer (src/linux/) and of Linux's
-# seccomp filter, TAP tools, and any tests/unit/test_*_linux.c.
+# seccomp filter, TAP tools, the probe of the macOS 26 network API (it
+# calls that API unguarded), and any tests/unit/test_*_linux.c.
 LINUX_ONLY := tests/unit/test_dispatch.c tests/unit/test_msg_x.c tests/unit/test_xpc.c \
 	tests/unit/test_vmnet_desc.c tests/unit/test_sandbox.c tests/tools/guest-nic.c \
+	tests/unit/test_xpc_connection.c tests/unit/test_xpc_wire.c tests/tools/vmnet-netprobe.c \
 	tests/unit/test_vmnet_offload.c tests/tools/ref-forwarder.c tests/tools/lib/tapsock.c \
 	$(wildcard tests/unit/test_*_linux.c)
 else
@@ -223,6 +225,12 @@ man-lint:
 DOCDIR     = $(PREFIX)/share/doc/vmnet-helper
 SUDOERS_DOCS := sudoers.d/vmnet-helper sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
 
+# The network service's per-user launch agent (macOS): launchd starts
+# `vmnet-helper --serve-networks` when a helper looks up its Mach service.
+LAUNCH_AGENT      := com.github.nirs.vmnet-helper.networks
+LAUNCH_AGENT_SRC  := scripts/macos/launchd/$(LAUNCH_AGENT).plist
+LAUNCH_AGENTS_DIR ?= /Library/LaunchAgents
+
 install: programs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(DOCDIR)/sudoers.d
@@ -232,9 +240,17 @@ install: programs
 	install -m 0644 $(SUDOERS_DOCS) $(DESTDIR)$(DOCDIR)/sudoers.d/
 ifeq ($(OS),Darwin)
 	scripts/macos/sign.sh $(DESTDIR)$(PREFIX)/bin/vmnet-helper
+	install -d $(DESTDIR)$(LAUNCH_AGENTS_DIR)
+	sed 's|<string>/opt/vmnet-helper/bin/vmnet-helper</string>|<string>$(PREFIX)/bin/vmnet-helper</string>|' \
+		$(LAUNCH_AGENT_SRC) >$(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+	chmod 0644 $(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
 endif
 
 uninstall:
+ifeq ($(OS),Darwin)
+	-launchctl bootout gui/$$(stat -f %u /dev/console)/$(LAUNCH_AGENT) 2>/dev/null
+	rm -f $(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+endif
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) \
 		$(DESTDIR)$(PREFIX)/share/man/man8/vmnet-helper.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/vmnet-client.1 \

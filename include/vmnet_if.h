@@ -44,8 +44,11 @@ struct vmnet_if {
 };
 
 xpc_object_t vmnet_if_describe(const struct options *o);
+void vmnet_if_describe_port(xpc_object_t desc, const struct options *o);
 int vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, int timeout_sec,
                    vmnet_return_t *status);
+int vmnet_if_start_on(struct vmnet_if *vif, vmnet_network_ref network, xpc_object_t desc,
+                      dispatch_queue_t queue, int timeout_sec, vmnet_return_t *status);
 int vmnet_if_set_callback(struct vmnet_if *vif, dispatch_block_t on_packets);
 int vmnet_if_stop(struct vmnet_if *vif, int timeout_sec, vmnet_return_t *status);
 const char *vmnet_if_status_name(vmnet_return_t status);

@@ -86,7 +86,8 @@ sha256() {
 # The files install.sh expects besides the programs; a release without them
 # is broken, a check build only warns.
 DOCS="docs/man/vmnet-helper.8 docs/man/vmnet-client.1 sudoers.d/vmnet-helper
-	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md"
+	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
+	scripts/macos/launchd/com.github.nirs.vmnet-helper.networks.plist"
 
 check_docs() {
 	missing=
@@ -123,6 +124,10 @@ stage() {
 			cp "$f" "$doc/sudoers.d/"
 			;;
 		install.sh) cp "$f" "$top/" ;;
+		scripts/macos/launchd/*)
+			mkdir -p "$doc/launchd"
+			cp "$f" "$doc/launchd/"
+			;;
 		*) cp "$f" "$doc/" ;;
 		esac
 	done

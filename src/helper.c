@@ -48,6 +48,9 @@
 #include "sock.h"
 #include "stats.h"
 #include "stop.h"
+#include "netclient.h"
+#include "netstart.h"
+#include "netsvc.h"
 #include "vmnet_if.h"
 
 #ifndef VERSION
@@ -64,6 +67,7 @@ struct helper {
 	dispatch_queue_t vm_queue;      /* vm->host loop */
 	dispatch_queue_t control_queue; /* signals and stats */
 	struct vmnet_if vif;
+	enum netopts_api api;   /* how the network options are served */
 	int sock;               /* the VM socket */
 	int lock_fd;            /* --socket: PATH.lock, held */
 	bool socket_bound;      /* --socket: PATH exists and is ours */
@@ -99,7 +103,10 @@ parse_options(struct helper *h, int argc, char *argv[])
 		printf("version: %s\ncommit: %s\n", VERSION, COMMIT);
 		exit(EXIT_SUCCESS);
 	case OPTIONS_LIST_SHARED_INTERFACES:
+		break;
 	case OPTIONS_RUN:
+		if (netopts_plan(&h->opts.net, netopts_have_network_api(), &h->api, error) < 0)
+			log_fatal("%s", error);
 		break;
 	}
 }
@@ -260,25 +267,41 @@ setup_control(struct helper *h)
 static int
 start_interface(struct helper *h)
 {
-	xpc_object_t desc = vmnet_if_describe(&h->opts);
-	vmnet_return_t status = VMNET_SUCCESS;
+	struct netstart_error err = {"vmnet_start_interface", VMNET_SUCCESS};
+	xpc_object_t desc = NULL;
 	int rc;
 
-	if (!desc) {
-		log_error("cannot build the interface description");
-		return -1;
+	if (h->opts.network_name) {
+		if (netclient_start(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC) <
+		    0)
+			return -1;
+		rc = 0;
+	} else if (h->api == NETOPTS_API_NETWORK) {
+		rc = netstart_network(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
+		                      &err);
+	} else {
+		desc = vmnet_if_describe(&h->opts);
+		if (!desc) {
+			log_error("cannot build the interface description");
+			return -1;
+		}
+		rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
+		                    &err.status);
+		xpc_release(desc);
+		if (rc == 0 && h->opts.net.nforwards)
+			rc = netstart_forwards(&h->vif, &h->opts.net, VMNET_IF_START_TIMEOUT_SEC,
+			                       &err);
 	}
-	rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC, &status);
-	xpc_release(desc);
 	if (rc < 0 && errno == ETIMEDOUT) {
 		log_error("vmnet did not start the interface within %d seconds",
 		          VMNET_IF_START_TIMEOUT_SEC);
 		return -1;
 	}
 	if (rc < 0) {
-		log_error("cannot start the vmnet interface: %s (%s, %u)",
-		          vmnet_if_status_meaning(status), vmnet_if_status_name(status), status);
-		h->not_authorized = vmnet_if_status_unauthorized(status, os_version_current());
+		log_error("cannot start the vmnet interface: %s (%s, %u) in %s",
+		          vmnet_if_status_meaning(err.status), vmnet_if_status_name(err.status),
+		          err.status, err.what);
+		h->not_authorized = vmnet_if_status_unauthorized(err.status, os_version_current());
 		return -1;
 	}
 	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
@@ -286,8 +309,13 @@ start_interface(struct helper *h)
 		          (unsigned long long)h->vif.max_packet_size);
 		return -1;
 	}
-	log_info("started vmnet interface in %s mode, max packet size %llu",
-	         options_mode_name(h->opts.mode), (unsigned long long)h->vif.max_packet_size);
+	if (h->opts.network_name)
+		log_info("started vmnet interface on network %s, max packet size %llu",
+		         h->opts.network_name, (unsigned long long)h->vif.max_packet_size);
+	else
+		log_info("started vmnet interface in %s mode, max packet size %llu",
+		         options_mode_name(h->opts.mode),
+		         (unsigned long long)h->vif.max_packet_size);
 	return 0;
 }
 
@@ -677,6 +705,8 @@ main(int argc, char *argv[])
 	block_signals();
 	log_init("main");
 	parse_options(&h, argc, argv);
+	if (h.opts.serve_networks)
+		return netsvc_main(&h.opts);
 	list_shared_interfaces(&h);
 	select_user(&h);
 	isolate(&h);

@@ -10,6 +10,7 @@
  */
 #include "vmnet_if.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -107,6 +108,42 @@ vmnet_mode(enum options_mode mode)
 }
 
 /*
+ * vmnet_if_describe_port() - the keys about this interface alone
+ * (isolation, offloads): the ones vmnet_interface_start_with_network()
+ * honours too
+ */
+void
+vmnet_if_describe_port(xpc_object_t desc, const struct options *o)
+{
+	if (o->enable_isolation)
+		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
+	if (o->enable_tso)
+		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
+	if (o->enable_checksum_offload)
+		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+}
+
+/* --network-id and the host's addresses on that network (macOS 11). */
+static void
+describe_host_network(xpc_object_t desc, const struct netopts *n)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!n->has_network_id)
+		return;
+	xpc_dictionary_set_uuid(desc, vmnet_network_identifier_key, n->network_id);
+	if (n->has_host_ip) {
+		xpc_dictionary_set_string(desc, vmnet_host_ip_address_key,
+		                          inet_ntop(AF_INET, &n->host_ip, buf, sizeof(buf)));
+		xpc_dictionary_set_string(desc, vmnet_host_subnet_mask_key,
+		                          inet_ntop(AF_INET, &n->host_mask, buf, sizeof(buf)));
+	}
+	if (n->has_host_ipv6)
+		xpc_dictionary_set_string(desc, vmnet_host_ipv6_address_key,
+		                          inet_ntop(AF_INET6, &n->host_ipv6, buf, sizeof(buf)));
+}
+
+/*
  * vmnet_if_describe() - the interface description for vmnet_start_interface()
  * Return: a new xpc dictionary (release it), or NULL if out of memory
  */
@@ -130,12 +167,10 @@ vmnet_if_describe(const struct options *o)
 	}
 	if (o->has_nat66_prefix)
 		xpc_dictionary_set_string(desc, vmnet_nat66_prefix_key, o->nat66_prefix);
-	if (o->enable_isolation)
-		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
-	if (o->enable_tso)
-		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
-	if (o->enable_checksum_offload)
-		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+	if (o->net.has_mtu)
+		xpc_dictionary_set_uint64(desc, vmnet_mtu_key, o->net.mtu);
+	vmnet_if_describe_port(desc, o);
+	describe_host_network(desc, &o->net);
 	return desc;
 }
 
@@ -159,6 +194,17 @@ int
 vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, int timeout_sec,
                vmnet_return_t *status)
 {
+	return vmnet_if_start_on(vif, NULL, desc, queue, timeout_sec, status);
+}
+
+/*
+ * vmnet_if_start_on() - vmnet_if_start() on a macOS 26 network, or on none
+ * @network:	the network (it is retained by the interface), or NULL
+ */
+int
+vmnet_if_start_on(struct vmnet_if *vif, vmnet_network_ref network, xpc_object_t desc,
+                  dispatch_queue_t queue, int timeout_sec, vmnet_return_t *status)
+{
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
 	__block vmnet_return_t result = VMNET_FAILURE;
 	__block xpc_object_t param = NULL;
@@ -169,12 +215,23 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, 
 		errno = ENOMEM;
 		return -1;
 	}
-	vif->iface = vmnet_start_interface(desc, queue, ^(vmnet_return_t st, xpc_object_t p) {
+	vmnet_start_interface_completion_handler_t handler = ^(vmnet_return_t st, xpc_object_t p) {
 		result = st;
 		if (st == VMNET_SUCCESS && p)
 			param = xpc_retain(p);
 		dispatch_semaphore_signal(done);
-	});
+	};
+	if (!network)
+		vif->iface = vmnet_start_interface(desc, queue, handler);
+	// cppcheck-suppress unknownMacro
+	else if (__builtin_available(macOS 26.0, *))
+		vif->iface = vmnet_interface_start_with_network(network, desc, queue, handler);
+	/* Refused at once: no handler will run. */
+	if (network && !vif->iface) {
+		*status = VMNET_INVALID_ARGUMENT;
+		errno = EIO;
+		return -1;
+	}
 	if (dispatch_semaphore_wait(done, deadline(timeout_sec)) != 0) {
 		errno = ETIMEDOUT;
 		return -1;

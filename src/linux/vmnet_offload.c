@@ -217,9 +217,10 @@ tx_complete(struct vmnet_offload_tx *tx, const uint8_t *frame, const struct fram
 }
 
 int
-vmnet_offload_tx(const uint8_t *frame, size_t len, unsigned modes, struct vmnet_offload_tx *tx)
+vmnet_offload_tx(const uint8_t *frame, size_t len, unsigned modes, size_t mtu,
+                 struct vmnet_offload_tx *tx)
 {
-	bool large = len > VMNET_OFFLOAD_ETH_HLEN + VMNET_OFFLOAD_MTU;
+	bool large = len > VMNET_OFFLOAD_ETH_HLEN + mtu;
 	struct frame_layout fl;
 	size_t csum_off;
 	int kind;
@@ -242,8 +243,7 @@ vmnet_offload_tx(const uint8_t *frame, size_t len, unsigned modes, struct vmnet_
 		if (frame[fl.l4 + 13] & TCP_FLAG_CWR)
 			tx->hdr.gso_type |= VIRTIO_NET_HDR_GSO_ECN;
 		tx->hdr.hdr_len = (uint16_t)(fl.l4 + fl.l4_hdr);
-		tx->hdr.gso_size =
-		    (uint16_t)(VMNET_OFFLOAD_MTU - (fl.l4 - VMNET_OFFLOAD_ETH_HLEN) - fl.l4_hdr);
+		tx->hdr.gso_size = (uint16_t)(mtu - (fl.l4 - VMNET_OFFLOAD_ETH_HLEN) - fl.l4_hdr);
 		tx_partial(tx, &fl, TCP_CSUM_OFF);
 		return 0;
 	}

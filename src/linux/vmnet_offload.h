@@ -18,8 +18,6 @@ enum vmnet_offload_mode {
 	VMNET_OFFLOAD_CSUM = 1 << 1,
 };
 
-/* The MTU TSO segments for, and the largest frame sent as it is. */
-#define VMNET_OFFLOAD_MTU      1500
 #define VMNET_OFFLOAD_ETH_HLEN 14
 
 /*
@@ -37,6 +35,7 @@ struct vmnet_offload_tx {
  * vmnet_offload_tx() - the virtio-net header for a frame to write
  * @frame:	the Ethernet frame, @len bytes
  * @modes:	enum vmnet_offload_mode bits of the interface, not 0
+ * @mtu:	the interface's MTU
  * @tx:		filled on success
  *
  * A frame longer than MTU + Ethernet header (TSO) must be one IPv4 or
@@ -51,7 +50,8 @@ struct vmnet_offload_tx {
  * Return: 0, or -1 when the frame must be dropped (a large frame that is
  * not a consistent TCP segment, or TCP/UDP headers that do not fit)
  */
-int vmnet_offload_tx(const uint8_t *frame, size_t len, unsigned modes, struct vmnet_offload_tx *tx);
+int vmnet_offload_tx(const uint8_t *frame, size_t len, unsigned modes, size_t mtu,
+                     struct vmnet_offload_tx *tx);
 
 /*
  * vmnet_offload_iov() - the iovecs that write a frame behind its header

@@ -466,14 +466,28 @@ def mac(work):
             f.write(text)
         os.chmod(os.path.join(fake, name), 0o755)
     work["env"] = dict(os.environ, PATH=fake + ":" + os.environ["PATH"])
+    # A Mac has /Library/LaunchAgents; this machine gets a directory of its own.
+    work["agents"] = os.path.join(work["root"], "LaunchAgents")
+    os.mkdir(work["agents"], 0o755)
     return work
 
 
 def mac_install(w, src, *args, check=True):
     cp = subprocess.run([os.path.join(src, "install.sh"), "--prefix", w["prefix"], "--no-sudoers",
-                         *args], capture_output=True, text=True, cwd="/", env=w["env"])
+                         "--launch-agents-dir", w["agents"], *args],
+                        capture_output=True, text=True, cwd="/", env=w["env"])
     assert (cp.returncode == 0) == check, cp.stdout + cp.stderr
     return cp
+
+
+def mac_archive(w, **kwargs):
+    """A release archive with the launch agent template a Mac's install needs."""
+    rel = "share/doc/vmnet-helper/launchd/com.github.nirs.vmnet-helper.networks.plist"
+    with open(os.path.join(REPO, "scripts", "macos", "launchd", os.path.basename(rel)), "rb") as f:
+        data = f.read()
+    info = tarfile.TarInfo("vmnet-helper-9.8.7/" + rel)
+    info.size, info.mode = len(data), 0o644
+    return make_archive(w["src"], w["root"], extra=[(info, data)], **kwargs)
 
 
 def test_mac_signs_a_helper_built_from_source(mac):
@@ -481,6 +495,8 @@ def test_mac_signs_a_helper_built_from_source(mac):
     os.makedirs(macos)
     for name in ("sign.sh", "vmnet-helper.entitlements"):
         shutil.copy2(os.path.join(REPO, "scripts", "macos", name), macos)
+    shutil.copytree(os.path.join(REPO, "scripts", "macos", "launchd"),
+                    os.path.join(macos, "launchd"))
     built = read(os.path.join(mac["src"], "build", "vmnet-helper"))
     cp = mac_install(mac, mac["src"])
     assert "signed vmnet-helper ad hoc with com.apple.security.virtualization" in cp.stdout
@@ -493,8 +509,7 @@ def test_mac_signs_a_helper_built_from_source(mac):
 
 
 def test_mac_keeps_a_signed_release_helper(mac):
-    archive = make_archive(mac["src"], mac["root"],
-                           edit=lambda rel, data: data + MARK if rel == "bin/vmnet-helper" else data)
+    archive = mac_archive(mac, edit=lambda rel, data: data + MARK if rel == "bin/vmnet-helper" else data)
     cp = mac_install(mac, mac["src"], archive)
     assert "signed vmnet-helper" not in cp.stdout
     helper = read(os.path.join(mac["prefix"], "bin", "vmnet-helper"))
@@ -502,8 +517,30 @@ def test_mac_keeps_a_signed_release_helper(mac):
 
 
 def test_mac_refuses_an_unsigned_helper_it_cannot_sign(mac):
-    archive = make_archive(mac["src"], mac["root"])
+    archive = mac_archive(mac)
     cp = mac_install(mac, mac["src"], archive, check=False)
     assert "is not signed with com.apple.security.virtualization" in cp.stderr
     assert len(cp.stderr.splitlines()) == 1, cp.stderr
     assert not os.path.exists(mac["prefix"])
+
+
+def test_launch_agent_rendered_and_removed(work):
+    """The network service's launch agent (macOS; a directory is given here)."""
+    label = "com.github.nirs.vmnet-helper.networks"
+    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
+    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
+    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
+    agents = os.path.join(work["root"], "LaunchAgents")
+    os.mkdir(agents, 0o755)
+    install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    agent = os.path.join(agents, label + ".plist")
+    st = os.lstat(agent)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o644)
+    text = read(agent).decode()
+    assert "<string>%s/bin/vmnet-helper</string>" % work["prefix"] in text
+    assert "/opt/vmnet-helper" not in text.split("-->", 1)[1]
+    assert "<key>MachServices</key>" in text and "<string>--serve-networks</string>" in text
+    cp = install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    assert "unchanged" in cp.stdout.splitlines()[-1]
+    install(work, "--uninstall")
+    assert os.listdir(agents) == []

@@ -58,7 +58,8 @@ offload_to_tap(int slot, const uint8_t *frame, size_t len, struct iovec *iov)
 {
 	struct vmnet_offload_tx *tx = &tx_slots[slot];
 
-	if (len > MAX_PACKET_TSO || vmnet_offload_tx(frame, len, OFFLOAD_MODES, tx) < 0)
+	if (len > MAX_PACKET_TSO ||
+	    vmnet_offload_tx(frame, len, OFFLOAD_MODES, MAX_PACKET - 14, tx) < 0)
 		return 0;
 	return vmnet_offload_iov(tx, frame, len, iov);
 }

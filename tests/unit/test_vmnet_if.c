@@ -19,19 +19,37 @@
 
 #include "vmnet_if.h"
 
-const char *vmnet_operation_mode_key = "vmnet_operation_mode";
-const char *vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
-const char *vmnet_interface_id_key = "vmnet_interface_id";
-const char *vmnet_start_address_key = "vmnet_start_address";
-const char *vmnet_end_address_key = "vmnet_end_address";
-const char *vmnet_subnet_mask_key = "vmnet_subnet_mask";
-const char *vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
-const char *vmnet_enable_tso_key = "vmnet_enable_tso";
-const char *vmnet_enable_isolation_key = "vmnet_enable_isolation";
-const char *vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
-const char *vmnet_max_packet_size_key = "vmnet_max_packet_size";
-const char *vmnet_read_max_packets_key = "vmnet_read_max_packets";
-const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_operation_mode_key = "vmnet_operation_mode";
+const char *const vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
+const char *const vmnet_interface_id_key = "vmnet_interface_id";
+const char *const vmnet_start_address_key = "vmnet_start_address";
+const char *const vmnet_end_address_key = "vmnet_end_address";
+const char *const vmnet_subnet_mask_key = "vmnet_subnet_mask";
+const char *const vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
+const char *const vmnet_enable_tso_key = "vmnet_enable_tso";
+const char *const vmnet_enable_isolation_key = "vmnet_enable_isolation";
+const char *const vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
+const char *const vmnet_max_packet_size_key = "vmnet_max_packet_size";
+const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
+const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_network_identifier_key = "vmnet_network_identifier";
+const char *const vmnet_mtu_key = "vmnet_mtu";
+const char *const vmnet_host_ip_address_key = "vmnet_host_ip_address";
+const char *const vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
+const char *const vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
+
+/* The macOS 26 start is not exercised here; it only has to link. */
+interface_ref
+vmnet_interface_start_with_network(vmnet_network_ref network, xpc_object_t interface_desc,
+                                   dispatch_queue_t queue,
+                                   vmnet_start_interface_completion_handler_t start_block)
+{
+	(void)network;
+	(void)interface_desc;
+	(void)queue;
+	(void)start_block;
+	return NULL;
+}
 
 enum behaviour {
 	ANSWER,      /* completion handler runs with `status` */

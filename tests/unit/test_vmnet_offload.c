@@ -185,14 +185,14 @@ test_tso_ipv4_tcp_options(void **state)
 	size_t len = ipv4_tcp(60000, 0x10);
 
 	(void)state;
-	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO | VMNET_OFFLOAD_CSUM, &tx),
-	                 0);
+	assert_int_equal(
+	    vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO | VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
 	assert_int_equal(tx.hdr.gso_size, 1500 - 24 - 32);
 	assert_int_equal(tx.hdr.hdr_len, 14 + 24 + 32);
 	assert_seeded(&tx, false, 38, len, IPPROTO_TCP, 16);
 	/* TSO alone builds the same header: segments need their checksums. */
-	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
 	assert_seeded(&tx, false, 38, len, IPPROTO_TCP, 16);
 }
@@ -205,7 +205,7 @@ test_tso_ipv6_tcp_ecn(void **state)
 
 	(void)state;
 	tcp(l4, 20, 30000, 0x80 | 0x10); /* CWR */
-	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN);
 	assert_int_equal(tx.hdr.gso_size, 1500 - 40 - 20);
 	assert_int_equal(tx.hdr.hdr_len, 54 + 20);
@@ -219,13 +219,13 @@ test_csum_small_tcp_and_udp(void **state)
 	size_t len = ipv4_tcp(1000, 0x18), l4;
 
 	(void)state;
-	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_CSUM, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	assert_seeded(&tx, false, 38, len, IPPROTO_TCP, 16);
 
 	l4 = ipv6(8 + 500, IPPROTO_UDP);
 	udp(l4, 500);
-	assert_int_equal(vmnet_offload_tx(frame, l4 + 508, VMNET_OFFLOAD_CSUM, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, l4 + 508, VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	assert_seeded(&tx, true, l4, l4 + 508, IPPROTO_UDP, 6);
 }
@@ -240,7 +240,7 @@ test_csum_padded_frame_completed(void **state)
 	(void)state;
 	tcp(l4, 20, 3, 0x18);
 	memset(frame + len, 0xee, 64 - len);
-	assert_int_equal(vmnet_offload_tx(frame, 64, VMNET_OFFLOAD_CSUM, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, 64, VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.flags, 0);
 	assert_int_equal(tx.csum_at, l4 + 16);
 	assert_true(l4_verifies(false, l4, len, IPPROTO_TCP, tx.csum_at, tx.csum));
@@ -254,23 +254,23 @@ test_plain_frames_untouched(void **state)
 
 	(void)state;
 	/* TSO only: a frame that fits the MTU keeps its own checksum. */
-	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, len, VMNET_OFFLOAD_TSO, 1500, &tx), 0);
 	assert_int_equal(tx.hdr.flags, 0);
 	assert_int_equal(tx.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	assert_int_equal(tx.csum_at, 0);
 	/* ARP, ICMP and IPv4 fragments have nothing to offload. */
 	eth(0x0806);
-	assert_int_equal(vmnet_offload_tx(frame, 42, VMNET_OFFLOAD_CSUM, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, 42, VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.csum_at, 0);
 	ipv4(20, 20 + 64, IPPROTO_ICMP);
-	assert_int_equal(vmnet_offload_tx(frame, 14 + 84, VMNET_OFFLOAD_CSUM, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, 14 + 84, VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.csum_at, 0);
 	ipv4(20, 20 + 8 + 100, IPPROTO_UDP);
 	udp(34, 1000); /* the first fragment: UDP length is the datagram's */
 	put16(frame + 14 + 6, 0x2000);
 	put16(frame + 14 + 10, 0);
 	put16(frame + 14 + 10, ~naive_fold(naive_sum(frame + 14, 20, 0)) & 0xffff);
-	assert_int_equal(vmnet_offload_tx(frame, 14 + 128, VMNET_OFFLOAD_CSUM, &tx), 0);
+	assert_int_equal(vmnet_offload_tx(frame, 14 + 128, VMNET_OFFLOAD_CSUM, 1500, &tx), 0);
 	assert_int_equal(tx.csum_at, 0);
 	assert_int_equal(tx.hdr.flags, 0);
 }
@@ -280,7 +280,7 @@ assert_refused(size_t len, unsigned modes)
 {
 	struct vmnet_offload_tx tx;
 
-	assert_int_equal(vmnet_offload_tx(frame, len, modes, &tx), -1);
+	assert_int_equal(vmnet_offload_tx(frame, len, modes, 1500, &tx), -1);
 }
 
 static void
