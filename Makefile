@@ -15,6 +15,21 @@ PYTHON  ?= /usr/bin/python3
 B       := build
 OS      := $(shell uname -s)
 
+# Sanitized builds, each in its own directory so they never mix with the
+# normal one: SANITIZE=1 is ASan + UBSan (make SANITIZE=1 test), and
+# SANITIZE=fuzz adds libFuzzer's coverage instrumentation (make fuzz).
+SANITIZE ?=
+SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+B := build-san
+SAN_CFLAGS := $(SANITIZERS)
+else ifeq ($(SANITIZE),fuzz)
+B := build-fuzz
+SAN_CFLAGS := $(SANITIZERS) -fsanitize=fuzzer-no-link
+else ifneq ($(SANITIZE),)
+$(error SANITIZE must be 1 or fuzz, not '$(SANITIZE)')
+endif
+
 CC      := clang
 CFLAGS  ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
@@ -23,7 +38,7 @@ WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 HARDENING := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ALL_CPPFLAGS = -Iinclude -DVERSION='"$(VERSION)"' -DCOMMIT='"$(COMMIT)"' \
 	$(PLATFORM_CPPFLAGS) $(CPPFLAGS)
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(SAN_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie $(LDFLAGS)
 
 ifeq ($(OS),Darwin)
@@ -62,19 +77,26 @@ UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) -lcmocka
 test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) -lcmocka $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
 
+# Fuzz targets: tests/fuzz/fuzz_<name>.c, each a libFuzzer program
+# (LLVMFuzzerTestOneInput) with its seeds in tests/fuzz/corpus/<name>/. A
+# target that replaces platform functions with fakes sets fuzz_<name>_LIBS.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 30
+
 # Test tools: tests/tools/<name>.c, small programs the integration tests run.
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 
-ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c)
+ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
 ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
-	src/linux/*.h tests/unit/*.h)
+	src/linux/*.h tests/unit/*.h tests/fuzz/*.h)
 SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh scripts/guest/*.sh \
 	scripts/guest/init scripts/guest/udhcpc.script) .ci/run
 
 .PHONY: all programs tools unit-tests test unit integration check format \
 	macos-check release bench demo clean install uninstall \
-	man-lint
+	man-lint fuzz fuzz-targets fuzz-smoke
 .DELETE_ON_ERROR:
 # Keep objects that pattern rules build on the way to programs and tests.
 .SECONDARY:
@@ -117,6 +139,11 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(or $($*_LIBS),$(UNIT_LIBS))
 
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(COMMON_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(or $($*_LIBS),$(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS))
+
 $(B)/tools/%: $(B)/tests/tools/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
@@ -130,6 +157,16 @@ unit: $(UNIT_TESTS)
 
 integration: programs tools
 	$(PYTHON) -m pytest -v tests/integration
+
+# Fuzzing (docs/testing.md): build every target in build-fuzz; the smoke run
+# gives each FUZZ_SECONDS on its seeds and fails on the first crash.
+fuzz:
+	$(MAKE) SANITIZE=fuzz fuzz-targets
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-smoke.sh $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/fuzz/%)
 
 check: man-lint
 	clang-format --dry-run -Werror $(ALL_SRCS) $(ALL_HDRS)
@@ -194,6 +231,6 @@ ifeq ($(notdir $(PREFIX)),vmnet-helper)
 endif
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-san build-fuzz
 
 -include $(shell find $(B) -type f -name '*.d' 2>/dev/null)
