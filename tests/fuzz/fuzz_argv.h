@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_argv.h - turn a fuzz input into a command line: the bytes split at
- * NUL into arguments after a fixed argv[0], as execve() would pass them.
+ * NUL into arguments after a fixed argv[0], as execve() would pass them;
+ * and the contract both option parsers share for their result.
  */
 #ifndef FUZZ_ARGV_H
 #define FUZZ_ARGV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "options.h"
 
 /* More arguments than any valid command line of either program needs. */
 #define FUZZ_ARGV_MAX 64
@@ -43,6 +47,20 @@ static inline void
 fuzz_argv_free(struct fuzz_argv *a)
 {
 	free(a->text);
+}
+
+/*
+ * Abort unless @rc and @error, which the caller filled with non-NUL bytes
+ * before parsing, keep the contract: 0 with an empty message, or -1 with a
+ * message terminated within its buffer. Return: whether parsing succeeded.
+ */
+static inline bool
+fuzz_parse_ok(int rc, const char error[OPTIONS_ERROR_MAX])
+{
+	if (memchr(error, '\0', OPTIONS_ERROR_MAX) == NULL || (rc != 0 && rc != -1) ||
+	    (rc == 0) != (error[0] == '\0'))
+		abort();
+	return rc == 0;
 }
 
 #endif /* FUZZ_ARGV_H */

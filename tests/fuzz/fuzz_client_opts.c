@@ -55,16 +55,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(error, 'x', sizeof(error));
 	rc = client_opts_parse(a.argc, a.argv, &o, error);
-	if (memchr(error, '\0', sizeof(error)) == NULL)
-		abort();
-	if (rc == -1) {
-		if (error[0] == '\0')
-			abort();
-	} else if (rc != 0 || error[0] != '\0') {
-		abort();
-	} else if (!o.help && !o.version) {
+	if (fuzz_parse_ok(rc, error) && !o.help && !o.version)
 		check_run(&a, &o);
-	}
 	client_opts_free(&o);
 	fuzz_argv_free(&a);
 	return 0;

@@ -66,16 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(error, 'x', sizeof(error));
 	rc = options_parse(a.argc, a.argv, &o, error);
-	if (memchr(error, '\0', sizeof(error)) == NULL)
-		abort(); /* the message must be terminated within its buffer */
-	if (rc == -1) {
-		if (error[0] == '\0')
-			abort();
-	} else if (rc != 0 || error[0] != '\0') {
-		abort();
-	} else if (o.action == OPTIONS_RUN) {
+	if (fuzz_parse_ok(rc, error) && o.action == OPTIONS_RUN)
 		check_run(&o);
-	}
 	fuzz_argv_free(&a);
 	return 0;
 }
