@@ -23,11 +23,11 @@ import uuid
 
 import pytest
 
+from conftest import BUILD
 from installkit import make_source_tree, run_install, safe_tmpdir
 from netns import Namespace
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(REPO, "build")
 PING = os.path.join(REPO, "tests", "integration", "test_client.py")
 SUDOERS_D = "/etc/sudoers.d"
 GATEWAY = "192.168.88.1"
