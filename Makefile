@@ -23,6 +23,9 @@ SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 ifeq ($(SANITIZE),1)
 B := build-san
 SAN_CFLAGS := $(SANITIZERS)
+SAN_OBJS := $(B)/tests/sanitize/lsan_suppressions.o
+# The macOS cross build runs no sanitized program; the normal run tests it.
+INTEGRATION_ARGS += --ignore=tests/integration/test_macos_build.py
 else ifeq ($(SANITIZE),fuzz)
 B := build-fuzz
 SAN_CFLAGS := $(SANITIZERS) -fsanitize=fuzzer-no-link
@@ -39,7 +42,7 @@ HARDENING := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ALL_CPPFLAGS = -Iinclude -DVERSION='"$(VERSION)"' -DCOMMIT='"$(COMMIT)"' \
 	$(PLATFORM_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(SAN_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = -pie $(LDFLAGS)
+ALL_LDFLAGS = -pie $(SAN_OBJS) $(LDFLAGS)
 
 ifeq ($(OS),Darwin)
 PLATFORM_CPPFLAGS :=
@@ -88,11 +91,12 @@ FUZZ_SECONDS ?= 30
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 
-ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
+ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c tests/fuzz/*.c \
+	tests/sanitize/*.c)
 ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
 	src/linux/*.h tests/unit/*.h tests/fuzz/*.h)
 SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh scripts/guest/*.sh \
-	scripts/guest/init scripts/guest/udhcpc.script) .ci/run
+	scripts/guest/init scripts/guest/udhcpc.script) .ci/run .ci/readme-test
 
 .PHONY: all programs tools unit-tests test unit integration check format \
 	macos-check release bench demo clean install uninstall \
@@ -102,6 +106,9 @@ SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh scripts/gue
 .SECONDARY:
 
 all: programs tools unit-tests
+
+# The sanitizer build links its LeakSanitizer suppressions into everything.
+$(PROGRAMS:%=$(B)/%) $(UNIT_TESTS) $(TOOLS): $(SAN_OBJS)
 
 programs: $(PROGRAMS:%=$(B)/%)
 tools: $(TOOLS)
@@ -149,14 +156,19 @@ $(B)/tools/%: $(B)/tests/tools/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
 
 # Everything needs root: the platform creates TAP devices and bridges, the
-# integration tests create network namespaces.
-test: unit integration
+# integration tests create network namespaces. make test builds as the
+# caller and runs the tests as root: directly, or through sudo for another
+# user (scripts/as-root.sh), without leaving root-owned caches in the tree.
+test: programs tools unit-tests
+	scripts/as-root.sh $(MAKE) --no-print-directory SANITIZE=$(SANITIZE) B=$(B) \
+		PYTHON=$(PYTHON) VERSION='$(VERSION)' COMMIT='$(COMMIT)' unit integration
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 integration: programs tools
-	$(PYTHON) -m pytest -v tests/integration
+	VMNET_BUILD=$(abspath $(B)) $(PYTHON) -B -m pytest -p no:cacheprovider -v \
+		$(INTEGRATION_ARGS) tests/integration
 
 # Fuzzing (docs/testing.md): build every target in build-fuzz; the smoke run
 # gives each FUZZ_SECONDS on its seeds and fails on the first crash.
