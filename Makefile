@@ -172,7 +172,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 integration: programs tools
-	VMNET_BUILD=$(abspath $(B)) $(PYTHON) -B -m pytest -p no:cacheprovider -v \
+	PYTHONDONTWRITEBYTECODE=1 VMNET_BUILD=$(abspath $(B)) $(PYTHON) -m pytest -p no:cacheprovider -v \
 		$(INTEGRATION_ARGS) tests/integration
 
 # Fuzzing (docs/testing.md): build every target in build-fuzz; the smoke run
