@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,24 +80,15 @@ parse_options(struct run *r, int argc, char *argv[])
 static int
 find_helper(struct run *r)
 {
-	char self[PATH_MAX];
-
-	if (r->opts.helper != NULL && r->opts.helper[0] == '/') {
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s", r->opts.helper);
-	} else if (r->opts.helper != NULL) {
-		/* sudo matches rules against absolute paths: make it one, but
-		 * keep symlinks, which a rule may name. */
-		if (getcwd(self, sizeof(self)) == NULL) {
+	if (client_os_helper_path(r->opts.helper, r->helper_path, sizeof(r->helper_path)) < 0) {
+		if (errno == ENAMETOOLONG && r->opts.helper)
+			log_error("--helper %s: its absolute path is longer than %zu bytes",
+			          r->opts.helper, sizeof(r->helper_path) - 1);
+		else if (r->opts.helper)
 			log_error_errno("cannot resolve --helper %s", r->opts.helper);
-			return -1;
-		}
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s/%s", self, r->opts.helper);
-	} else {
-		if (client_os_self_path(self, sizeof(self)) < 0) {
+		else
 			log_error_errno("cannot find vmnet-client's own path");
-			return -1;
-		}
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s/vmnet-helper", dirname(self));
+		return -1;
 	}
 	if (access(r->helper_path, X_OK) < 0) {
 		log_error_errno("vmnet-helper not found: %s (use --helper PATH)", r->helper_path);
@@ -108,13 +98,28 @@ find_helper(struct run *r)
 	return 0;
 }
 
+/* Did a signal (a Ctrl-C at sudo's prompt) reach the client meanwhile? */
+static bool
+signalled(void *ctx)
+{
+	struct run *r = ctx;
+
+	return client_sup_wait(&r->sup, -1, 0) >= 0 && r->sup.signal != 0;
+}
+
 static int
 choose_launch(struct run *r)
 {
 	char msg[256];
 
 	r->launch.interactive = isatty(STDIN_FILENO);
+	r->launch.interrupted = signalled;
+	r->launch.ctx = r;
 	if (client_launch_choose(&r->launch, msg, sizeof(msg)) < 0) {
+		if (errno == EINTR) {
+			r->code = 128 + r->sup.signal;
+			return -1;
+		}
 		if (errno == EPERM)
 			log_error("sudo refused to run %s: %s", r->helper_path,
 			          msg[0] ? msg : "no reason given");
@@ -215,6 +220,9 @@ await_info(struct run *r)
 			return -1;
 		}
 		await_helper_exit(r);
+		if (r->sup.helper.exited &&
+		    client_launch_fall_back(&r->launch, geteuid() == 0, r->sup.helper.status))
+			return -1; /* start_and_await() tries sudo */
 		if (r->sup.helper.exited)
 			log_error("vmnet-helper %s before reporting its interface",
 			          client_proc_describe(r->sup.helper.status, why, sizeof(why)));
@@ -240,6 +248,31 @@ await_info(struct run *r)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Start the helper and wait for its line. On macOS 26 a direct start fails
+ * for a helper without the entitlement (built from source and not
+ * installed with install.sh or make install): then once more with sudo.
+ */
+static int
+start_and_await(struct run *r)
+{
+	if (start_helper(r) == 0 && await_info(r) == 0)
+		return 0;
+	/* Set by client_launch_fall_back(), in await_info(). */
+	if (!r->launch.direct_refused || r->launch.mode != CLIENT_LAUNCH_DIRECT)
+		return -1;
+	log_info("vmnet refused to start the interface without root (vmnet-helper not signed "
+	         "with com.apple.security.virtualization?); trying sudo");
+	close(r->info_fd);
+	r->info_fd = -1;
+	close(r->command_fd);
+	r->command_fd = -1;
+	memset(&r->sup.helper, 0, sizeof(r->sup.helper));
+	if (choose_launch(r) < 0)
+		return -1;
+	return start_helper(r) == 0 && await_info(r) == 0 ? 0 : -1;
 }
 
 /* Socket mode: connect to the helper's socket once it is bound. */
@@ -281,7 +314,6 @@ static void
 size_command_socket(struct run *r)
 {
 	uint64_t max_packet = 0, read_max = 0, write_max = 0;
-	int sndbuf, rcvbuf;
 
 	if (client_info_get_u64(r->line, "vmnet_max_packet_size", &max_packet) < 0) {
 		log_warn("no vmnet_max_packet_size in the interface line; default socket buffers");
@@ -289,12 +321,8 @@ size_command_socket(struct run *r)
 	}
 	client_info_get_u64(r->line, "vmnet_read_max_packets", &read_max);
 	client_info_get_u64(r->line, "vmnet_write_max_packets", &write_max);
-	sock_buffer_sizes(max_packet, fwd_batch_size(max_packet, read_max, write_max), &sndbuf,
-	                  &rcvbuf);
-	if (sock_set_buffers(r->command_fd, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set the command's socket buffers (%d, %d)", sndbuf, rcvbuf);
-	else
-		log_debug("command socket buffers: send %d, receive %d", sndbuf, rcvbuf);
+	sock_size_buffers(r->command_fd, max_packet,
+	                  fwd_batch_size(max_packet, read_max, write_max), "command socket");
 }
 
 static int
@@ -371,9 +399,9 @@ main(int argc, char *argv[])
 	}
 	if (find_helper(&r) < 0 || choose_launch(&r) < 0) {
 		cleanup(&r);
-		return CLIENT_EXIT_FAILURE;
+		return r.code;
 	}
-	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0) {
+	if (start_and_await(&r) < 0 || connect_helper(&r) < 0) {
 		code = abort_run(&r);
 	} else {
 		size_command_socket(&r);

@@ -2,12 +2,23 @@
 /*
  * fwd.c - batched forwarding between vmnet and the VM socket (see fwd.h).
  *
- * Theory of operation: each direction owns one buffer of count frames of
- * max_packet_size bytes, and three arrays bound to it once: iov[i] points
- * at frame i, msg[i] (socket side) and pkt[i] (vmnet side) point at iov[i].
+ * Theory of operation: each direction owns one buffer of count slots of
+ * max_packet_size + 1 bytes, and three arrays bound to it once: iov[i] points
+ * at slot i, msg[i] (socket side) and pkt[i] (vmnet side) point at iov[i].
  * A frame read on one side is written to the other from the same memory.
  * Per batch only lengths and flags are reset. Counters are added once per
  * batch.
+ *
+ * A socket that serves a path (--socket) is connected to its client, but a
+ * datagram another sender queued before the connect is still read after
+ * it, and on macOS connect() does not filter the senders of a datagram
+ * socket at all: fwd_only_from() makes each datagram's source address
+ * checked, and a datagram from anyone but the client is dropped.
+ *
+ * Each slot is max_packet_size + 1 bytes, and the VM's datagrams are
+ * received into all of it: a datagram longer than a frame then shows up as
+ * longer and is dropped, whatever msg_flags says (xnu's recvmsg_x() cuts a
+ * datagram to its slot without setting MSG_TRUNC on it).
  *
  * A 0-byte datagram from the VM is a runt like any other and is dropped:
  * on a datagram socket it is valid data, not end of file. recvmsg_x()
@@ -50,18 +61,18 @@ fwd_batch_size(uint64_t max_packet_size, uint64_t read_max, uint64_t write_max)
 }
 
 static int
-dir_init(struct fwd_dir *d, size_t max_packet_size, unsigned count, struct stats_dir *stats)
+dir_init(struct fwd_dir *d, size_t slot_size, unsigned count, struct stats_dir *stats)
 {
 	d->count = count;
 	d->stats = stats;
-	d->buf = calloc(count, max_packet_size);
+	d->buf = calloc(count, slot_size);
 	d->iov = calloc(count, sizeof(*d->iov));
 	d->pkt = calloc(count, sizeof(*d->pkt));
 	d->msg = calloc(count, sizeof(*d->msg));
 	if (!d->buf || !d->iov || !d->pkt || !d->msg)
 		return -1;
 	for (unsigned i = 0; i < count; i++) {
-		d->iov[i].iov_base = d->buf + (size_t)i * max_packet_size;
+		d->iov[i].iov_base = d->buf + (size_t)i * slot_size;
 		d->pkt[i].vm_pkt_iov = &d->iov[i];
 		d->pkt[i].vm_pkt_iovcnt = 1;
 		d->msg[i].msg_iov = &d->iov[i];
@@ -95,8 +106,8 @@ fwd_init(struct fwd *f, interface_ref iface, int sock, size_t max_packet_size, u
 	f->iface = iface;
 	f->sock = sock;
 	f->max_packet_size = max_packet_size;
-	if (dir_init(&f->host_to_vm, max_packet_size, batch, &stats->host_to_vm) < 0 ||
-	    dir_init(&f->vm_to_host, max_packet_size, batch, &stats->vm_to_host) < 0) {
+	if (dir_init(&f->host_to_vm, max_packet_size + 1, batch, &stats->host_to_vm) < 0 ||
+	    dir_init(&f->vm_to_host, max_packet_size + 1, batch, &stats->vm_to_host) < 0) {
 		fwd_free(f);
 		errno = ENOMEM;
 		return -1;
@@ -104,11 +115,58 @@ fwd_init(struct fwd *f, interface_ref iface, int sock, size_t max_packet_size, u
 	return 0;
 }
 
+/* Length of the path in unix address @a of @len bytes (it may lack the NUL). */
+static size_t
+path_len(const struct sockaddr_un *a, socklen_t len)
+{
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+
+	return len > off ? strnlen(a->sun_path, len - off) : 0;
+}
+
+/*
+ * fwd_only_from() - forward from the VM only datagrams sent by @peer
+ * @peer, @len:	the client's address, as getpeername() gives it; a
+ *		socket without a path (unbound, abstract) is refused
+ *
+ * Return: 0, or -1 with errno EINVAL or ENOMEM
+ */
+int
+fwd_only_from(struct fwd *f, const struct sockaddr_un *peer, socklen_t len)
+{
+	if (peer->sun_family != AF_UNIX || path_len(peer, len) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	f->from = calloc(f->vm_to_host.count, sizeof(*f->from));
+	if (!f->from) {
+		errno = ENOMEM;
+		return -1;
+	}
+	f->peer_path_len = path_len(peer, len);
+	memcpy(f->peer.sun_path, peer->sun_path, f->peer_path_len);
+	return 0;
+}
+
+/* Was datagram @i of the vm->host batch sent by the peer, if one is set? */
+static bool
+from_peer(const struct fwd *f, unsigned i)
+{
+	socklen_t len = f->vm_to_host.msg[i].msg_namelen;
+
+	if (!f->from)
+		return true;
+	return f->from[i].sun_family == AF_UNIX && path_len(&f->from[i], len) == f->peer_path_len &&
+	       memcmp(f->from[i].sun_path, f->peer.sun_path, f->peer_path_len) == 0;
+}
+
 void
 fwd_free(struct fwd *f)
 {
 	dir_free(&f->host_to_vm);
 	dir_free(&f->vm_to_host);
+	free(f->from);
+	f->from = NULL;
 }
 
 static bool
@@ -244,7 +302,8 @@ write_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
  * fwd_vm_to_host() - move one batch from the VM socket to vmnet
  *
  * Datagrams shorter than an Ethernet header, longer than max_packet_size,
- * or truncated are dropped and counted; vmnet_write() gets the others,
+ * truncated, or from a sender other than the one of fwd_only_from() are
+ * dropped and counted; vmnet_write() gets the others,
  * with pkt[] pointing at their buffers (no copy).
  *
  * Return: FWD_IDLE when the socket had nothing (poll it), FWD_OK after a
@@ -259,9 +318,13 @@ fwd_vm_to_host(struct fwd *f)
 	ssize_t r;
 
 	for (unsigned i = 0; i < d->count; i++) {
-		d->iov[i].iov_len = f->max_packet_size;
+		d->iov[i].iov_len = f->max_packet_size + 1;
 		d->msg[i].msg_flags = 0;
 		d->msg[i].msg_datalen = 0;
+		if (f->from) {
+			d->msg[i].msg_name = &f->from[i];
+			d->msg[i].msg_namelen = sizeof(f->from[i]);
+		}
 	}
 	r = recvmsg_x(f->sock, d->msg, d->count, MSG_DONTWAIT);
 	stats_add(&d->stats->read_calls, 1);
@@ -275,7 +338,7 @@ fwd_vm_to_host(struct fwd *f)
 		size_t len = d->msg[i].msg_datalen;
 
 		if (len < FWD_MIN_FRAME || len > f->max_packet_size ||
-		    (d->msg[i].msg_flags & MSG_TRUNC))
+		    (d->msg[i].msg_flags & MSG_TRUNC) || !from_peer(f, i))
 			continue;
 		d->iov[i].iov_len = len;
 		d->pkt[n].vm_pkt_iov = &d->iov[i];

@@ -11,6 +11,13 @@
  * interface exists may exit directly; after that every failure goes to
  * the common exit path, which stops forwarding and the interface.
  *
+ * The JSON line means ready: it is printed only once the interface runs,
+ * root is dropped and (--socket) the socket is bound, so any failure before
+ * it leaves stdout empty. The stop signals are blocked before anything
+ * else, so none is lost before its dispatch source exists; a stop
+ * requested during start-up is honoured at the next step boundary, after
+ * whatever the interface start began has been undone by the exit path.
+ *
  * Threads of control: the main thread waits for a stop request; the host
  * queue runs vmnet's packet events (host->vm batches); the vm queue runs
  * the vm->host loop; the control queue runs signal and stats sources.
@@ -22,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,11 +42,15 @@
 #include "isolate.h"
 #include "log.h"
 #include "options.h"
+#include "os_version.h"
 #include "priv.h"
 #include "sandbox.h"
 #include "sock.h"
 #include "stats.h"
 #include "stop.h"
+#include "netclient.h"
+#include "netstart.h"
+#include "netsvc.h"
 #include "vmnet_if.h"
 
 #ifndef VERSION
@@ -54,10 +67,12 @@ struct helper {
 	dispatch_queue_t vm_queue;      /* vm->host loop */
 	dispatch_queue_t control_queue; /* signals and stats */
 	struct vmnet_if vif;
+	enum netopts_api api;   /* how the network options are served */
 	int sock;               /* the VM socket */
 	int lock_fd;            /* --socket: PATH.lock, held */
 	bool socket_bound;      /* --socket: PATH exists and is ours */
 	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
+	bool not_authorized;    /* vmnet refused the start: no root or entitlement */
 	struct stats stats;
 	struct fwd fwd;
 };
@@ -88,7 +103,10 @@ parse_options(struct helper *h, int argc, char *argv[])
 		printf("version: %s\ncommit: %s\n", VERSION, COMMIT);
 		exit(EXIT_SUCCESS);
 	case OPTIONS_LIST_SHARED_INTERFACES:
+		break;
 	case OPTIONS_RUN:
+		if (netopts_plan(&h->opts.net, netopts_have_network_api(), &h->api, error) < 0)
+			log_fatal("%s", error);
 		break;
 	}
 }
@@ -164,13 +182,35 @@ check_environment(const struct helper *h)
 
 static void on_signal(struct helper *h, int sig);
 
-/* Observe @sig on the control queue; SIG_IGN first, as macOS requires. */
+/* The signals the helper handles; blocked from the start of main(). */
+static const int watched_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+#define N_WATCHED (sizeof(watched_signals) / sizeof(watched_signals[0]))
+
+/*
+ * Step, before all others: block the watched signals in the main thread,
+ * so every thread created later inherits the mask. Until the dispatch
+ * sources exist a signal then stays pending instead of being lost (SIG_IGN)
+ * or killing the process half-way through the start (the default action).
+ * Dispatch sources observe blocked signals (kqueue on macOS sees a signal
+ * even if it is blocked or ignored).
+ */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < N_WATCHED; i++)
+		sigaddset(&set, watched_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Observe @sig on the control queue; it stays blocked (see block_signals()). */
 static void
 watch_signal(struct helper *h, int sig)
 {
 	dispatch_source_t src;
 
-	signal(sig, SIG_IGN);
 	src = dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, (uintptr_t)sig, 0,
 	                             h->control_queue);
 	if (!src)
@@ -181,6 +221,28 @@ watch_signal(struct helper *h, int sig)
 		on_signal(h, sig);
 	});
 	dispatch_resume(src);
+}
+
+/*
+ * A signal that arrived before its source existed is still pending (it is
+ * blocked); kqueue reports only signals sent after the source is set up,
+ * so hand those to the handler here, at once, so the next step sees the
+ * stop. Where the source reports it as well (the Linux platform), the
+ * second stop request is a no-op; SIGUSR1 does nothing before forwarding.
+ */
+static void
+catch_pending_signals(struct helper *h)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return;
+	for (size_t i = 0; i < N_WATCHED; i++) {
+		int sig = watched_signals[i];
+
+		if (sigismember(&pending, sig) == 1)
+			on_signal(h, sig);
+	}
 }
 
 /* Step: queues, the stop pipe, and signal handling. */
@@ -196,34 +258,50 @@ setup_control(struct helper *h)
 		log_fatal("cannot create dispatch queues");
 	/* A closed VM socket must be an error from send, not a fatal signal. */
 	signal(SIGPIPE, SIG_IGN);
-	watch_signal(h, SIGINT);
-	watch_signal(h, SIGTERM);
-	watch_signal(h, SIGHUP);
-	watch_signal(h, SIGUSR1);
+	for (size_t i = 0; i < N_WATCHED; i++)
+		watch_signal(h, watched_signals[i]);
+	catch_pending_signals(h);
 }
 
 /* Step: create the vmnet interface (as root on macOS 15 and earlier). */
 static int
 start_interface(struct helper *h)
 {
-	xpc_object_t desc = vmnet_if_describe(&h->opts);
-	vmnet_return_t status = VMNET_SUCCESS;
+	struct netstart_error err = {"vmnet_start_interface", VMNET_SUCCESS};
+	xpc_object_t desc = NULL;
 	int rc;
 
-	if (!desc) {
-		log_error("cannot build the interface description");
-		return -1;
+	if (h->opts.network_name) {
+		if (netclient_start(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC) <
+		    0)
+			return -1;
+		rc = 0;
+	} else if (h->api == NETOPTS_API_NETWORK) {
+		rc = netstart_network(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
+		                      &err);
+	} else {
+		desc = vmnet_if_describe(&h->opts);
+		if (!desc) {
+			log_error("cannot build the interface description");
+			return -1;
+		}
+		rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
+		                    &err.status);
+		xpc_release(desc);
+		if (rc == 0 && h->opts.net.nforwards)
+			rc = netstart_forwards(&h->vif, &h->opts.net, VMNET_IF_START_TIMEOUT_SEC,
+			                       &err);
 	}
-	rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC, &status);
-	xpc_release(desc);
 	if (rc < 0 && errno == ETIMEDOUT) {
 		log_error("vmnet did not start the interface within %d seconds",
 		          VMNET_IF_START_TIMEOUT_SEC);
 		return -1;
 	}
 	if (rc < 0) {
-		log_error("cannot start the vmnet interface: %s (%s, %u)",
-		          vmnet_if_status_meaning(status), vmnet_if_status_name(status), status);
+		log_error("cannot start the vmnet interface: %s (%s, %u) in %s",
+		          vmnet_if_status_meaning(err.status), vmnet_if_status_name(err.status),
+		          err.status, err.what);
+		h->not_authorized = vmnet_if_status_unauthorized(err.status, os_version_current());
 		return -1;
 	}
 	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
@@ -231,8 +309,13 @@ start_interface(struct helper *h)
 		          (unsigned long long)h->vif.max_packet_size);
 		return -1;
 	}
-	log_info("started vmnet interface in %s mode, max packet size %llu",
-	         options_mode_name(h->opts.mode), (unsigned long long)h->vif.max_packet_size);
+	if (h->opts.network_name)
+		log_info("started vmnet interface on network %s, max packet size %llu",
+		         h->opts.network_name, (unsigned long long)h->vif.max_packet_size);
+	else
+		log_info("started vmnet interface in %s mode, max packet size %llu",
+		         options_mode_name(h->opts.mode),
+		         (unsigned long long)h->vif.max_packet_size);
 	return 0;
 }
 
@@ -251,13 +334,16 @@ drop_privileges(struct helper *h)
 		log_error("privilege drop failed: %s", reason);
 		return -1;
 	}
-	/* Files created from now on (socket, lock) are private to the user. */
-	umask(077);
+	/*
+	 * Files created from now on (socket, lock) are the user's, mode 0600
+	 * at most: read and write is what a unix socket's peer needs.
+	 */
+	umask(S_IXUSR | S_IRWXG | S_IRWXO);
 	log_info("running as uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
 	return 0;
 }
 
-/* Step: the one JSON line on stdout, after the drop. */
+/* Step: the one JSON line on stdout, once everything a client needs is ready. */
 static int
 print_info(struct helper *h)
 {
@@ -285,12 +371,14 @@ warn_ignored(const char *reason, int err)
 		log_warn("ignoring a datagram: %s", reason);
 }
 
-/* --socket: lock, bind, wait for the first client. Return: 0, 1 stopped, -1. */
+/* Step: --socket: lock PATH and bind it, as the user. Return: 0 or -1. */
 static int
-serve_path(struct helper *h)
+bind_socket(struct helper *h)
 {
 	const char *path = h->opts.socket_path;
 
+	if (!path)
+		return 0;
 	h->lock_fd = sock_lock(path);
 	if (h->lock_fd < 0) {
 		if (errno == EWOULDBLOCK)
@@ -302,10 +390,26 @@ serve_path(struct helper *h)
 	}
 	h->sock = sock_bind(path);
 	if (h->sock < 0) {
-		log_error_errno("--socket %s: cannot bind", path);
+		if (errno == EEXIST)
+			log_error("--socket %s: cannot bind: the path exists and is not a socket",
+			          path);
+		else if (errno == EADDRINUSE)
+			log_error("--socket %s: cannot bind: another program serves this socket",
+			          path);
+		else
+			log_error_errno("--socket %s: cannot bind", path);
 		return -1;
 	}
 	h->socket_bound = true;
+	return 0;
+}
+
+/* --socket: wait for the first client. Return: 0, 1 stopped, -1. */
+static int
+serve_path(struct helper *h)
+{
+	const char *path = h->opts.socket_path;
+
 	log_info("waiting for a client on %s", path);
 	switch (sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
 	case SOCK_CLIENT:
@@ -325,7 +429,7 @@ static int
 setup_socket(struct helper *h)
 {
 	unsigned batch = fwd_batch_size(h->vif.max_packet_size, h->vif.read_max, h->vif.write_max);
-	int sndbuf, rcvbuf, rc = 0;
+	int rc = 0;
 
 	if (h->opts.socket_path)
 		rc = serve_path(h);
@@ -333,11 +437,7 @@ setup_socket(struct helper *h)
 		h->sock = h->opts.fd;
 	if (rc != 0)
 		return rc;
-	sock_buffer_sizes(h->vif.max_packet_size, batch, &sndbuf, &rcvbuf);
-	if (sock_set_buffers(h->sock, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set socket buffers to %d/%d bytes", sndbuf, rcvbuf);
-	else
-		log_debug("socket buffers: send %d, receive %d bytes requested", sndbuf, rcvbuf);
+	sock_size_buffers(h->sock, h->vif.max_packet_size, batch, "socket");
 	return 0;
 }
 
@@ -386,6 +486,26 @@ vm_to_host(struct helper *h)
 	}
 }
 
+/* --socket: forward only what the connected client sends. Return: 0 or -1. */
+static int
+only_from_client(struct helper *h)
+{
+	struct sockaddr_un peer = {0};
+	socklen_t len = sizeof(peer);
+
+	if (getpeername(h->sock, (struct sockaddr *)&peer, &len) < 0) {
+		log_error_errno("--socket %s: cannot get the client's address",
+		                h->opts.socket_path);
+		return -1;
+	}
+	if (fwd_only_from(&h->fwd, &peer, len) < 0) {
+		log_error_errno("--socket %s: cannot check the senders of datagrams",
+		                h->opts.socket_path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Step: buffers, the vmnet event callback, the vm->host loop. */
 static int
 start_forwarding(struct helper *h)
@@ -395,6 +515,10 @@ start_forwarding(struct helper *h)
 	if (fwd_init(&h->fwd, h->vif.iface, h->sock, h->vif.max_packet_size, batch, &h->stats) <
 	    0) {
 		log_error_errno("cannot allocate forwarding buffers");
+		return -1;
+	}
+	if (h->opts.socket_path && only_from_client(h) < 0) {
+		fwd_free(&h->fwd);
 		return -1;
 	}
 	stats_init(&h->stats);
@@ -489,6 +613,16 @@ restrict_limits(void)
 		log_debug("resource limits restricted");
 }
 
+/* A stop requested during start-up ends it here: *@status is the stop's. */
+static bool
+stopping(int *status)
+{
+	if (!stop_requested())
+		return false;
+	*status = stop_wait();
+	return true;
+}
+
 /* Step: from now on only the system calls forwarding and the shutdown need. */
 static void
 restrict_syscalls(void)
@@ -568,14 +702,19 @@ main(int argc, char *argv[])
 	int status = EXIT_FAILURE;
 	int rc;
 
+	block_signals();
 	log_init("main");
 	parse_options(&h, argc, argv);
+	if (h.opts.serve_networks)
+		return netsvc_main(&h.opts);
 	list_shared_interfaces(&h);
 	select_user(&h);
 	isolate(&h);
 	check_environment(&h);
 	setup_control(&h);
-	if (start_interface(&h) < 0 || drop_privileges(&h) < 0 || print_info(&h) < 0)
+	if (stopping(&status) || start_interface(&h) < 0 || stopping(&status) ||
+	    drop_privileges(&h) < 0 || bind_socket(&h) < 0 || stopping(&status) ||
+	    print_info(&h) < 0)
 		goto out;
 	rc = setup_socket(&h);
 	if (rc != 0) {
@@ -595,5 +734,5 @@ out:
 	if (stop_interface(&h) < 0)
 		status = EXIT_FAILURE;
 	remove_socket(&h);
-	return status;
+	return h.not_authorized ? VMNET_IF_EXIT_NOT_AUTHORIZED : status;
 }

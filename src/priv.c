@@ -29,7 +29,7 @@
  * Running as root: SUDO_UID and SUDO_GID (both or neither; decimal, in
  * range) or else the real ids. Not running as root: the real ids, and no
  * drop (macOS 26 needs no root; SUDO_* from an outer sudo are ignored).
- * A root target is refused unless allow_root is set.
+ * A root target, user or group, is refused unless allow_root is set.
  *
  * Return: 0, or -1 with *reason set
  */
@@ -59,6 +59,12 @@ priv_select(const struct priv_input *in, struct priv_target *out, const char **r
 	out->gid = (gid_t)gid;
 	if (out->uid == 0 && !in->allow_root) {
 		*reason = "refusing to forward as root (run through sudo as a user, or use "
+		          "--allow-root)";
+		return -1;
+	}
+	/* Group root opens as much as user root does (root-group files, devices). */
+	if (out->drop && out->gid == 0 && !in->allow_root) {
+		*reason = "refusing to forward as group root (SUDO_GID or the real gid is 0; use "
 		          "--allow-root)";
 		return -1;
 	}

@@ -4,10 +4,13 @@
  *
  * --fd: the caller made a socketpair and passes one end; it must be a unix
  * datagram socket. --socket: the helper binds PATH (after dropping root,
- * under umask 077, so the file is the user's and private from the start),
- * holds PATH.lock so a second helper on the same path fails at once, waits
- * for the first datagram, and connects to its sender, so datagrams from
- * anyone else are refused from then on.
+ * under a umask that makes the file the user's and mode 0600 from the
+ * start), holds PATH.lock so a second helper on the same path fails at
+ * once, replaces a socket at PATH only if nobody serves it any more (a
+ * connect() is refused), waits for the first datagram, and connects to its
+ * sender. Linux then refuses datagrams from anyone else, macOS does not,
+ * and neither drops what was queued before the connect: the forwarding
+ * checks each datagram's sender (fwd_only_from()).
  */
 #include "sock.h"
 
@@ -23,6 +26,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "log.h"
 
 /*
  * Receive buffer, from the predecessor's measurements: 4 MiB fills in
@@ -100,18 +105,72 @@ sock_buffer_sizes(uint64_t max_packet_size, unsigned batch, int *sndbuf, int *rc
 }
 
 /*
- * sock_set_buffers() - set SO_SNDBUF and SO_RCVBUF
+ * Set option @opt to @want bytes; while the system refuses the size (xnu
+ * fails with ENOBUFS above about kern.ipc.maxsockbuf * 2048 / 2304, where
+ * Linux clamps to net.core.wmem_max/rmem_max), halve it, down to @min.
  *
- * The system may grant less (Linux caps at net.core.wmem_max/rmem_max).
+ * Return: the size getsockopt() reports then, or -1 with errno
+ */
+static int
+fit_buffer(int fd, int opt, int want, int min)
+{
+	int size = want;
+	socklen_t len = sizeof(size);
+
+	while (setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0) {
+		if (errno != ENOBUFS || size <= min)
+			return -1;
+		size = size / 2 > min ? size / 2 : min;
+	}
+	if (getsockopt(fd, SOL_SOCKET, opt, &size, &len) < 0)
+		return -1;
+	return size;
+}
+
+/*
+ * sock_set_buffers() - set SO_SNDBUF and SO_RCVBUF as close to the request
+ * as the system allows, but not below @min
+ * @sndbuf, @rcvbuf:	in: the sizes wanted; out: the sizes granted
+ * @min:	the least worth asking for: one maximum frame
  *
- * Return: 0, or -1 with errno
+ * A granted size may still be below @min where the system clamps instead
+ * of refusing (Linux); the caller decides what that means.
+ *
+ * Return: 0, or -1 with errno (ENOBUFS: even @min was refused)
  */
 int
-sock_set_buffers(int fd, int sndbuf, int rcvbuf)
+sock_set_buffers(int fd, int *sndbuf, int *rcvbuf, int min)
 {
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
+	int snd = fit_buffer(fd, SO_SNDBUF, *sndbuf, min);
+	int rcv = snd < 0 ? -1 : fit_buffer(fd, SO_RCVBUF, *rcvbuf, min);
+
+	if (rcv < 0)
 		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	*sndbuf = snd;
+	*rcvbuf = rcv;
+	return 0;
+}
+
+/*
+ * sock_size_buffers() - size @fd's buffers for frames of @max_packet_size
+ * in batches of @batch (sock_buffer_sizes()), and log the result: debug
+ * when every size holds one frame, a warning when not
+ * @whose:	for the log, e.g. "socket" or "command socket"
+ */
+void
+sock_size_buffers(int fd, uint64_t max_packet_size, unsigned batch, const char *whose)
+{
+	int min = max_packet_size > INT_MAX ? INT_MAX : (int)max_packet_size;
+	int snd, rcv;
+
+	sock_buffer_sizes(max_packet_size, batch, &snd, &rcv);
+	if (sock_set_buffers(fd, &snd, &rcv, min) < 0)
+		log_warn_errno("cannot set %s buffers to one frame (%d bytes)", whose, min);
+	else if (snd < min || rcv < min)
+		log_warn("%s buffers smaller than one frame of %d bytes: send %d, receive %d",
+		         whose, min, snd, rcv);
+	else
+		log_debug("%s buffers: send %d, receive %d bytes", whose, snd, rcv);
 }
 
 static int
@@ -153,10 +212,37 @@ sock_lock(const char *path)
 }
 
 /*
+ * Is a program serving the socket file at @addr? A connect() tells: a
+ * stale file refuses it (ECONNREFUSED); a socket of another type is bound
+ * (EPROTOTYPE). Return: 0 stale, -1 with errno EADDRINUSE when in use, or
+ * the errno of a connect() that could not tell (EACCES: not writable).
+ */
+static int
+check_stale(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0), rc, err;
+
+	if (fd < 0)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	err = errno;
+	close(fd);
+	if (rc == 0 || err == EPROTOTYPE) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (err == ECONNREFUSED)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+/*
  * sock_bind() - bind a unix datagram socket at @path
  *
- * A stale socket left by a helper that died is replaced; anything else at
- * @path is an error (EEXIST). The caller holds the lock and set the umask.
+ * A stale socket left by a helper that died is replaced; a socket a
+ * program still serves is an error (EADDRINUSE), and so is anything else
+ * at @path (EEXIST). The caller holds the lock and set the umask.
  *
  * Return: the socket, or -1 with errno
  */
@@ -177,7 +263,7 @@ sock_bind(const char *path)
 			errno = EEXIST;
 			return -1;
 		}
-		if (unlink(path) < 0)
+		if (check_stale(&addr) < 0 || unlink(path) < 0)
 			return -1;
 	} else if (errno != ENOENT) {
 		return -1;

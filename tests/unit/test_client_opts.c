@@ -3,6 +3,7 @@
  * test_client_opts.c - vmnet-client's command line: client options,
  * pass-through of helper options, refused options, the command.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -161,6 +162,31 @@ test_errors(void **state)
 	expect_error(big_grace, ARGC(big_grace), "--grace-period");
 }
 
+/* Network options pass through, repeatable ones too, and get the helper's checks. */
+static void
+test_network_options(void **state)
+{
+	char *argv[] = {"c",
+	                "--port-forward",
+	                "tcp:8080:[fd00::5]:80",
+	                "--port-forward",
+	                "udp:5353:[fd00::5]:53",
+	                "--disable-dhcp",
+	                "--",
+	                "cmd",
+	                NULL};
+	char *bad[] = {"c", "--mtu", "10", "--", "cmd", NULL};
+
+	(void)state;
+	assert_int_equal(client_opts_parse(ARGC(argv), argv, &opts, error), 0);
+	assert_int_equal(opts.helper_argc, 5);
+	assert_string_equal(opts.helper_args[3], "udp:5353:[fd00::5]:53");
+	assert_int_equal(opts.helper_opts.net.nforwards, 2);
+	assert_true(opts.helper_opts.net.disable_dhcp);
+	client_opts_free(&opts);
+	expect_error(bad, ARGC(bad), "--mtu");
+}
+
 static void
 test_help_and_version(void **state)
 {
@@ -178,6 +204,38 @@ test_help_and_version(void **state)
 	assert_int_equal(client_opts_parse(ARGC(version), version, &opts, error), 0);
 	assert_true(opts.version);
 	assert_false(opts.help);
+}
+
+/* Each client option may be given once, as each helper option may. */
+static void
+test_client_options_once(void **state)
+{
+	char *helper[] = {"c", "--helper", "/a", "--helper=/b", "--", "cmd", NULL};
+	char *info[] = {"c", "--info-file", "/a", "--info-file", "/b", "--", "cmd", NULL};
+	char *grace[] = {"c", "--grace-period", "1", "--grace-period", "2", "--", "cmd", NULL};
+	char *help[] = {"c", "-h", "--help", NULL};
+
+	(void)state;
+	expect_error(helper, ARGC(helper), "--helper: given more than once");
+	expect_error(info, ARGC(info), "--info-file: given more than once");
+	expect_error(grace, ARGC(grace), "--grace-period: given more than once");
+	expect_error(help, ARGC(help), "--help: given more than once");
+}
+
+static void
+test_helper_path_checked(void **state)
+{
+	char long_path[PATH_MAX + 1];
+	char *empty[] = {"c", "--helper", "", "--", "cmd", NULL};
+	char *empty_eq[] = {"c", "--helper=", "--", "cmd", NULL};
+	char *too_long[] = {"c", "--helper", long_path, "--", "cmd", NULL};
+
+	(void)state;
+	memset(long_path, 'x', PATH_MAX);
+	long_path[PATH_MAX] = '\0';
+	expect_error(empty, ARGC(empty), "--helper: invalid value '': empty path");
+	expect_error(empty_eq, ARGC(empty_eq), "empty path");
+	expect_error(too_long, ARGC(too_long), "--helper: path longer than");
 }
 
 /* Options after "--" belong to the command, even helper-looking ones. */
@@ -198,11 +256,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_client_options_once),
+	    cmocka_unit_test(test_helper_path_checked),
 	    cmocka_unit_test_teardown(test_passes_helper_options_in_order, teardown),
 	    cmocka_unit_test_teardown(test_client_options_are_not_passed, teardown),
 	    cmocka_unit_test_teardown(test_defaults, teardown),
 	    cmocka_unit_test_teardown(test_refuses_connection_and_action_options, teardown),
 	    cmocka_unit_test_teardown(test_errors, teardown),
+	    cmocka_unit_test_teardown(test_network_options, teardown),
 	    cmocka_unit_test_teardown(test_help_and_version, teardown),
 	    cmocka_unit_test_teardown(test_command_keeps_its_options, teardown),
 	};
