@@ -15,6 +15,26 @@ PYTHON  ?= /usr/bin/python3
 B       := build
 OS      := $(shell uname -s)
 
+# Sanitized builds, each in its own directory so they never mix with the
+# normal one: SANITIZE=1 is ASan + UBSan (make SANITIZE=1 test), and
+# SANITIZE=fuzz adds libFuzzer's coverage instrumentation (make fuzz).
+SANITIZE ?=
+SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+B := build-san
+SAN_CFLAGS := $(SANITIZERS)
+SAN_OBJS := $(B)/tests/sanitize/lsan_suppressions.o
+# Left to the normal run: the macOS cross build runs no sanitized program,
+# and an ASan helper has no seccomp filter (src/sandbox_linux.c).
+INTEGRATION_ARGS += --ignore=tests/integration/test_macos_build.py \
+	--ignore=tests/integration/test_helper_sandbox.py
+else ifeq ($(SANITIZE),fuzz)
+B := build-fuzz
+SAN_CFLAGS := $(SANITIZERS) -fsanitize=fuzzer-no-link
+else ifneq ($(SANITIZE),)
+$(error SANITIZE must be 1 or fuzz, not '$(SANITIZE)')
+endif
+
 CC      := clang
 CFLAGS  ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
@@ -23,8 +43,8 @@ WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 HARDENING := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ALL_CPPFLAGS = -Iinclude -DVERSION='"$(VERSION)"' -DCOMMIT='"$(COMMIT)"' \
 	$(PLATFORM_CPPFLAGS) $(CPPFLAGS)
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(PLATFORM_LDFLAGS) $(LDFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(SAN_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(PLATFORM_LDFLAGS) $(SAN_OBJS) $(LDFLAGS)
 
 ifeq ($(OS),Darwin)
 PLATFORM_CPPFLAGS :=
@@ -98,6 +118,13 @@ UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) $(CMOCKA_LIBS)
 test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) $(CMOCKA_LIBS) $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
 $(B)/tests/unit/%.o: ALL_CPPFLAGS += $(CMOCKA_CFLAGS)
 
+# Fuzz targets: tests/fuzz/fuzz_<name>.c, each a libFuzzer program
+# (LLVMFuzzerTestOneInput) with its seeds in tests/fuzz/corpus/<name>/. A
+# target that replaces platform functions with fakes sets fuzz_<name>_LIBS.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 30
+
 # Test tools: tests/tools/<name>.c, small programs the integration tests run;
 # tests/tools/lib/*.c is code they share.
 TOOL_SRCS := $(filter-out $(LINUX_ONLY),$(wildcard tests/tools/*.c))
@@ -105,20 +132,24 @@ TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 TOOL_LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(filter-out $(LINUX_ONLY),$(wildcard tests/tools/lib/*.c)))
 TOOL_LIB  := $(if $(TOOL_LIB_OBJS),$(B)/libtools.a)
 
-ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c tests/tools/lib/*.c)
+ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c tests/tools/lib/*.c \
+	tests/fuzz/*.c tests/sanitize/*.c)
 ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
-	src/linux/*.h tests/unit/*.h tests/tools/lib/*.h)
+	src/linux/*.h tests/unit/*.h tests/tools/lib/*.h tests/fuzz/*.h)
 SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/macos/*.sh scripts/examples/*.sh scripts/guest/*.sh \
-	scripts/guest/init scripts/guest/udhcpc.script) .ci/run
+	scripts/guest/init scripts/guest/udhcpc.script) .ci/run .ci/readme-test
 
 .PHONY: all programs tools unit-tests unit-test-objects test unit integration check format \
 	macos-check release bench demo clean install uninstall \
-	man-lint
+	man-lint fuzz fuzz-targets fuzz-smoke
 .DELETE_ON_ERROR:
 # Keep objects that pattern rules build on the way to programs and tests.
 .SECONDARY:
 
 all: programs tools unit-tests
+
+# The sanitizer build links its LeakSanitizer suppressions into everything.
+$(PROGRAMS:%=$(B)/%) $(UNIT_TESTS) $(TOOLS): $(SAN_OBJS)
 
 programs: $(PROGRAMS:%=$(B)/%)
 tools: $(TOOLS)
@@ -158,10 +189,15 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(or $($*_LIBS),$(UNIT_LIBS))
 
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(COMMON_LIB) $(PLATFORM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(or $($*_LIBS),$(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS))
+
 $(B)/libtools.a: $(TOOL_LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(TOOL_LIB) $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)
@@ -169,19 +205,34 @@ $(B)/tools/%: $(B)/tests/tools/%.o $(TOOL_LIB) $(COMMON_LIB) $(PLATFORM_LIB)
 		$(CJSON_LIBS)
 
 # Everything needs root: the platform creates TAP devices and bridges, the
-# integration tests create network namespaces.
+# integration tests create network namespaces. make test builds as the
+# caller and runs the tests as root: directly, or through sudo for another
+# user (scripts/as-root.sh), without leaving root-owned caches in the tree.
 # On a Mac only the unit tests of the portable modules can run.
 ifeq ($(OS),Darwin)
 test: unit
 else
-test: unit integration
+test: programs tools unit-tests
+	scripts/as-root.sh $(MAKE) --no-print-directory SANITIZE=$(SANITIZE) B=$(B) \
+		PYTHON=$(PYTHON) VERSION='$(VERSION)' COMMIT='$(COMMIT)' unit integration
 endif
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 integration: programs tools
-	$(PYTHON) -m pytest -v tests/integration
+	PYTHONDONTWRITEBYTECODE=1 VMNET_BUILD=$(abspath $(B)) $(PYTHON) -m pytest -p no:cacheprovider -v \
+		$(INTEGRATION_ARGS) tests/integration
+
+# Fuzzing (docs/testing.md): build every target in build-fuzz; the smoke run
+# gives each FUZZ_SECONDS on its seeds and fails on the first crash.
+fuzz:
+	$(MAKE) SANITIZE=fuzz fuzz-targets
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-smoke.sh $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/fuzz/%)
 
 check: man-lint
 	clang-format --dry-run -Werror $(ALL_SRCS) $(ALL_HDRS)
@@ -263,6 +314,6 @@ ifeq ($(notdir $(PREFIX)),vmnet-helper)
 endif
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-san build-fuzz
 
 -include $(shell find $(B) -type f -name '*.d' 2>/dev/null)

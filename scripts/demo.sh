@@ -3,11 +3,13 @@
 #
 # Set up, build, and show vmnet-helper forwarding a real VM's traffic:
 #
-#   sudo scripts/demo.sh
+#   scripts/demo.sh
 #
-# Installs the Debian packages (scripts/setup-deps.sh), builds, builds the
-# small test guest (scripts/guest/build.sh), then in a private network
-# namespace boots the guest in QEMU under vmnet-client. The helper drops
+# as root, or as a user who may use sudo: the root parts (installing
+# packages, the namespace) then run through sudo (scripts/as-root.sh), the
+# builds as the user. Installs the Debian packages (scripts/setup-deps.sh),
+# builds, builds the small test guest (scripts/guest/build.sh), then in a
+# private network namespace boots the guest in QEMU under vmnet-client. The helper drops
 # to nobody, the guest gets a DHCP lease from the vmnet network, pings the
 # gateway and downloads 16 MiB from an HTTP server on the host side, then
 # powers off; the helper stops with its final statistics. The namespace
@@ -17,14 +19,17 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# Everything from here on runs as root, in "$0 --boot".
+if [ "${1:-}" != --boot ]; then
+	scripts/as-root.sh scripts/setup-deps.sh
+	make -j"$(nproc)" programs tools
+	scripts/guest/build.sh
+	exec scripts/as-root.sh "$top/scripts/demo.sh" --boot
+fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo: must run as root (sudo $0)" >&2
+	echo "demo: --boot must run as root" >&2
 	exit 1
 fi
-
-scripts/setup-deps.sh
-make -j"$(nproc)" programs tools
-scripts/guest/build.sh
 
 ns=vmnet-demo-$$
 web=$(mktemp -d)

@@ -7,7 +7,7 @@
 # .ci/run. Run as root; safe to run again.
 set -eu
 
-packages="build-essential clang libblocksruntime-dev libcjson-dev libcmocka-dev
+packages="build-essential clang libclang-rt-14-dev libblocksruntime-dev libcjson-dev libcmocka-dev
 	libnftables-dev nftables dnsmasq-base iproute2 kmod procps psmisc
 	python3 python3-pytest python3-scapy iperf3 python3-matplotlib valgrind linux-perf
 	clang-format cppcheck shellcheck mandoc groff-base sudo git

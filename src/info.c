@@ -4,14 +4,17 @@
  *
  * Every parameter vmnet returns is printed under its own key, so values
  * added by later macOS versions appear without a change here. Types:
- * uint64 and int64 become numbers, strings strings, UUIDs upper-case
+ * uint64 and int64 become numbers written as exact integers (cJSON would
+ * print them as doubles, rounded above 2^53), strings strings, UUIDs upper-case
  * strings, bools true/false; other types are skipped. Keys are sorted, so
  * the line is stable whatever order vmnet's dictionary has.
  */
 #include "info.h"
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,11 +37,16 @@ to_json(xpc_object_t v)
 {
 	xpc_type_t type = xpc_get_type(v);
 	char uuid[ADDR_UUID_LEN + 1];
+	char number[24]; /* "-9223372036854775808" and the NUL */
 
-	if (type == XPC_TYPE_UINT64)
-		return cJSON_CreateNumber((double)xpc_uint64_get_value(v));
-	if (type == XPC_TYPE_INT64)
-		return cJSON_CreateNumber((double)xpc_int64_get_value(v));
+	if (type == XPC_TYPE_UINT64) {
+		snprintf(number, sizeof(number), "%" PRIu64, xpc_uint64_get_value(v));
+		return cJSON_CreateRaw(number);
+	}
+	if (type == XPC_TYPE_INT64) {
+		snprintf(number, sizeof(number), "%" PRId64, xpc_int64_get_value(v));
+		return cJSON_CreateRaw(number);
+	}
 	if (type == XPC_TYPE_STRING)
 		return cJSON_CreateString(xpc_string_get_string_ptr(v));
 	if (type == XPC_TYPE_BOOL)

@@ -5,6 +5,7 @@
 #include "num.h"
 
 #include <errno.h>
+#include <string.h>
 
 /*
  * num_parse_u64() - parse a decimal number in [min, max]
@@ -19,17 +20,14 @@ num_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (*s == '\0') {
+	/* Not a number before too large: "99999999999999999999x" is EINVAL. */
+	if (*s == '\0' || s[strspn(s, "0123456789")] != '\0') {
 		errno = EINVAL;
 		return -1;
 	}
 	for (; *s; s++) {
 		unsigned d = (unsigned)(*s - '0');
 
-		if (d > 9) {
-			errno = EINVAL;
-			return -1;
-		}
 		if (v > (UINT64_MAX - d) / 10) {
 			errno = ERANGE;
 			return -1;

@@ -17,7 +17,10 @@ import pytest
 from netns import Namespace
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PROBE = os.path.join(REPO, "build", "tools", "vmnet-probe")
+# The build directory under test: make passes its own (build-san for the
+# sanitizer run, see docs/testing.md).
+BUILD = os.environ.get("VMNET_BUILD", os.path.join(REPO, "build"))
+PROBE = os.path.join(BUILD, "tools", "vmnet-probe")
 
 # How long to wait for an expected frame or for a probe to finish. Only a
 # bound for failures: tests never assert how long anything takes.

@@ -14,8 +14,9 @@ import subprocess
 import tarfile
 import tempfile
 
+from conftest import BUILD
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(REPO, "build")
 PROGRAMS = ("vmnet-helper", "vmnet-client")
 
 # Release-layout path -> path in the source tree.

@@ -23,12 +23,13 @@ import uuid
 
 import pytest
 
+from conftest import BUILD
 from installkit import make_source_tree, run_install, safe_tmpdir
 from netns import Namespace
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.join(REPO, "build")
 PING = os.path.join(REPO, "tests", "integration", "test_client.py")
+NETNS = os.path.join(REPO, "tests", "integration", "netns.py")  # PING imports it
 SUDOERS_D = "/etc/sudoers.d"
 GATEWAY = "192.168.88.1"
 RANGE = ["--start-address", GATEWAY, "--end-address", "192.168.88.50",
@@ -77,6 +78,17 @@ def user():
         subprocess.run(["userdel", name], capture_output=True)
 
 
+def readable_copy(root, path, *companions):
+    """Copy path, and the files it needs beside it, into root/shared, which
+    every user can read: the test user may not be able to read this tree
+    (Debian 12's home directories are 0700). Return: the copy of path."""
+    shared = os.path.join(root, "shared")
+    os.makedirs(shared, 0o755, exist_ok=True)
+    for companion in companions:
+        shutil.copy(companion, shared)
+    return shutil.copy(path, shared)
+
+
 @pytest.fixture(scope="module")
 def prefix(user):
     """Installed programs and rendered sudoers files (not yet active)."""
@@ -90,7 +102,8 @@ def prefix(user):
                     "--sudoers-user", user, "--closefrom")
         yield {"bin": os.path.join(prefix, "bin"),
                "rule": os.path.join(sudoers, "vmnet-helper"),
-               "closefrom": os.path.join(sudoers, "vmnet-helper-closefrom")}
+               "closefrom": os.path.join(sudoers, "vmnet-helper-closefrom"),
+               "root": root, "ping": readable_copy(root, PING, NETNS)}
     finally:
         shutil.rmtree(root)
 
@@ -173,7 +186,7 @@ INTERRUPT = object()
 
 def client(prefix, *args):
     return [os.path.join(prefix["bin"], "vmnet-client")] + RANGE + list(args) + [
-        "--", sys.executable, PING, "ping"]
+        "--", sys.executable, prefix["ping"], "ping"]
 
 
 def check_forwarding(cp, user):

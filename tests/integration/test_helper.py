@@ -21,10 +21,10 @@ import threading
 
 import pytest
 
-from conftest import REPO, WAIT
+from conftest import BUILD, REPO, WAIT
 
-HELPER = os.environ.get("VMNET_HELPER", os.path.join(REPO, "build", "vmnet-helper"))
-GUEST_NIC = os.path.join(REPO, "build", "tools", "guest-nic")
+HELPER = os.environ.get("VMNET_HELPER", os.path.join(BUILD, "vmnet-helper"))
+GUEST_NIC = os.path.join(BUILD, "tools", "guest-nic")
 UDHCPC_SCRIPT = os.path.join(REPO, "scripts", "guest", "udhcpc.script")
 
 # The user the helper drops to (nobody/nogroup on Debian).

@@ -16,7 +16,7 @@ import tarfile
 
 import pytest
 
-from installkit import DIRS, LAYOUT, REPO, make_archive, make_source_tree, run_install, safe_tmpdir, tree
+from installkit import BUILD, DIRS, LAYOUT, REPO, make_archive, make_source_tree, run_install, safe_tmpdir, tree
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="install.sh tests need root")
 
@@ -414,10 +414,11 @@ def test_symlink_in_archive_is_refused(work):
 
 def test_make_install_and_uninstall_with_destdir(work):
     for name in ("vmnet-helper", "vmnet-client"):
-        if not os.path.exists(os.path.join(REPO, "build", name)):
-            pytest.fail("build/%s missing: run make first" % name)
+        if not os.path.exists(os.path.join(BUILD, name)):
+            pytest.fail("%s/%s missing: run make first" % (BUILD, name))
     destdir = os.path.join(work["root"], "stage")
-    make = ["make", "--no-print-directory", "-C", REPO, "DESTDIR=" + destdir, "PREFIX=/opt/vmnet-helper"]
+    make = ["make", "--no-print-directory", "-C", REPO, "B=" + BUILD, "DESTDIR=" + destdir,
+            "PREFIX=/opt/vmnet-helper"]
     subprocess.run(make + ["install"], check=True, capture_output=True)
     staged = os.path.join(destdir, "opt/vmnet-helper")
     for rel in LAYOUT:

@@ -28,7 +28,7 @@ import pytest
 from netns import Namespace
 # Fixtures: a unique user, the installed programs with the project's
 # sudoers rule rendered for it, rules activated per test.
-from test_client_sudo import prefix, rules, tmpdir_of, user  # noqa: F401
+from test_client_sudo import prefix, readable_copy, rules, tmpdir_of, user  # noqa: F401
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VMNET_BUILD", os.path.join(REPO, "build"))
@@ -133,9 +133,13 @@ def test_qemu_guest(guest, tmp_path):
         "fetch_seconds": seconds,
         "fetch_mbit_per_s": round(BLOB_SIZE * 8 / seconds / 1e6, 1) if seconds > 0 else None,
     }
-    with open(os.path.join(guest, "last-run.json"), "w") as f:
+    path = os.path.join(guest, "last-run.json")
+    with open(path, "w") as f:
         json.dump(result, f)
         f.write("\n")
+    # The build directory's owner, who may run the tests through sudo, owns it.
+    st = os.stat(guest)
+    os.chown(path, st.st_uid, st.st_gid)
     print("qemu guest:", json.dumps(result))
 
 
@@ -156,13 +160,14 @@ def test_qemu_guest_as_user_through_sudo_socket_mode(guest, user, prefix, rules,
     the client connects to the helper's socket and hands QEMU that socket
     as fd 4."""
     rules(prefix["rule"])
+    root = prefix["root"]
     with Namespace("vmnet-qemu") as ns:
         env = ["env", "TMPDIR=" + tmpdir_of,
                "VMNET_CLIENT=" + os.path.join(prefix["bin"], "vmnet-client"),
-               "GUEST_KERNEL=" + os.path.join(guest, "vmlinuz"),
-               "GUEST_INITRD=" + os.path.join(guest, "initramfs.gz")]
+               "GUEST_KERNEL=" + readable_copy(root, os.path.join(guest, "vmlinuz")),
+               "GUEST_INITRD=" + readable_copy(root, os.path.join(guest, "initramfs.gz"))]
         cp = ns.run(["runuser", "-u", user, "--"] + env +
-                    [QEMU_SH, "--start-address", GATEWAY, "--end-address", END,
+                    [readable_copy(root, QEMU_SH), "--start-address", GATEWAY, "--end-address", END,
                      "--subnet-mask", MASK],
                     check=False, timeout=TIMEOUT, errors="replace", stdin=subprocess.DEVNULL)
     assert cp.returncode == 0, cp.stderr + cp.stdout[-2000:]

@@ -346,8 +346,8 @@ probe_stop(struct probe *p)
 		fprintf(stderr, "vmnet-probe: stop handler did not run\n");
 		exit(1);
 	}
-	if (rc == VMNET_SUCCESS)
-		dispatch_release(done);
+	/* Waited for, or never to run: the handler is done with it. */
+	dispatch_release(done);
 	return rc == VMNET_SUCCESS ? status : rc;
 }
 
@@ -699,8 +699,10 @@ main(int argc, char **argv)
 	xpc_object_t desc = parse_options(argc, argv, &command, &drop_to);
 	cJSON *json;
 
-	if (strcmp(command, "list") == 0)
+	if (strcmp(command, "list") == 0) {
+		xpc_release(desc);
 		return probe_list();
+	}
 	if (strcmp(command, "start") != 0 && strcmp(command, "serve") != 0 &&
 	    strcmp(command, "errors") != 0 && strcmp(command, "events") != 0)
 		usage();

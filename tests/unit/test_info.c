@@ -81,6 +81,14 @@ test_large_number_and_empty(void **state)
 	line = info_json(p);
 	assert_string_equal(line, "{\"big\":65550,\"packets\":256}");
 	free(line);
+	/* Exact integers: as doubles, these would be rounded. */
+	xpc_dictionary_set_uint64(p, "big", UINT64_MAX);
+	xpc_dictionary_set_uint64(p, "packets", (1ull << 53) - 1);
+	xpc_dictionary_set_int64(p, "small", INT64_MIN);
+	line = info_json(p);
+	assert_string_equal(line, "{\"big\":18446744073709551615,\"packets\":9007199254740991,"
+	                          "\"small\":-9223372036854775808}");
+	free(line);
 	xpc_release(p);
 }
 

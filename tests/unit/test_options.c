@@ -80,6 +80,9 @@ test_fd_invalid(void **state)
 	assert_int_equal(PARSE("--fd", ""), -1);
 	assert_int_equal(PARSE("--fd", "2147483648"), -1);
 	expect_error("out of range");
+	/* Too many digits and then a letter: not a number, not out of range. */
+	assert_int_equal(PARSE("--fd", "99999999999999999999x"), -1);
+	expect_error("not a decimal number");
 	assert_int_equal(PARSE("--fd", "0"), -1);
 	expect_error("standard");
 	assert_int_equal(PARSE("--fd", "1"), -1);

@@ -66,6 +66,10 @@ static struct {
 	size_t n_names;
 } fake;
 
+/* NEVER: vmnet holds on to the handlers it has not called (for good). */
+static vmnet_start_interface_completion_handler_t held_start;
+static vmnet_interface_completion_handler_t held_stop;
+
 static struct vmnet_if vif;
 static char last_name[16]; /* blocks cannot capture arrays */
 static dispatch_queue_t queue;
@@ -99,6 +103,8 @@ vmnet_start_interface(xpc_object_t desc, dispatch_queue_t q,
 				xpc_release(p);
 			Block_release(copy);
 		});
+	} else {
+		held_start = copy;
 	}
 	return fake.handle;
 }
@@ -120,6 +126,8 @@ vmnet_stop_interface(interface_ref iface, dispatch_queue_t q,
 			copy(VMNET_SUCCESS);
 			Block_release(copy);
 		});
+	} else {
+		held_stop = copy;
 	}
 	return VMNET_SUCCESS;
 }
