@@ -7,7 +7,12 @@
 # platform layer in src/linux/, which implements those Apple APIs on TAP
 # devices and bridges.
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+# Semantic version from scripts/VERSION, with git describe's suffix for
+# untagged builds (scripts/version.sh).
+VERSION ?= $(shell scripts/version.sh)
+ifeq ($(VERSION),)
+$(error scripts/version.sh printed no version)
+endif
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 PREFIX  ?= /opt/vmnet-helper
 DESTDIR ?=

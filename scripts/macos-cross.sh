@@ -30,7 +30,7 @@ MACOS_OUT=${MACOS_OUT:-$B/macos}
 ZIG_DIR=${ZIG_DIR:-$B/zig}
 CJSON_DIR=${CJSON_DIR:-$B/cjson}
 WARNINGS=${WARNINGS:--Wall -Wextra -Werror}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)}
+VERSION=${VERSION:-$(scripts/version.sh)}
 COMMIT=${COMMIT:-$(git rev-parse -q --verify HEAD || echo unknown)}
 
 # Deployment target: the Makefile's for macOS, and the newest macOS whose
