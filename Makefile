@@ -52,7 +52,8 @@ ALL_CPPFLAGS += $(CJSON_CFLAGS)
 
 # Programs: src/<name>.c holds main(); every other src/*.c is a module
 # collected into libcommon.a, so each program links only what it uses.
-PROGRAMS    := vmnet-helper vmnet-client
+# vmnet-run is vmnet-client under the predecessor's name: the same program.
+PROGRAMS    := vmnet-helper vmnet-client vmnet-run
 MAIN_SRCS   := src/helper.c src/client.c
 COMMON_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard src/*.c))
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
@@ -117,6 +118,9 @@ $(B)/vmnet-helper: $(B)/src/helper.o $(COMMON_LIB) $(PLATFORM_LIB)
 
 $(B)/vmnet-client: $(B)/src/client.o $(COMMON_LIB) $(PLATFORM_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
+
+$(B)/vmnet-run: $(B)/vmnet-client
+	cp $< $@
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)

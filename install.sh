@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# Install vmnet-helper and vmnet-client, their manual pages and (optionally)
+# Install vmnet-helper and vmnet-client (also as vmnet-run, the
+# predecessor's name for it), their manual pages and (optionally)
 # the sudoers rule, from a built tree or from a release archive. Uninstall
 # removes exactly what the manifest says was installed. Plain POSIX sh and
 # POSIX tools, so the same script runs on macOS and Linux.
@@ -236,7 +237,7 @@ check_path() {
 }
 
 # Source files, by their path in the release layout.
-files="bin/vmnet-helper bin/vmnet-client
+files="bin/vmnet-helper bin/vmnet-client bin/vmnet-run
 share/man/man8/vmnet-helper.8 share/man/man1/vmnet-client.1
 share/doc/vmnet-helper/sudoers.d/vmnet-helper
 share/doc/vmnet-helper/sudoers.d/vmnet-helper-closefrom

@@ -18,7 +18,7 @@
 # commit's time (SOURCE_DATE_EPOCH), owner and group 0 (numeric), fixed
 # modes, gzip without name or time stamp. Layout:
 #	vmnet-helper-VERSION/install.sh
-#	vmnet-helper-VERSION/bin/{vmnet-helper,vmnet-client}
+#	vmnet-helper-VERSION/bin/{vmnet-helper,vmnet-client,vmnet-run}
 #	vmnet-helper-VERSION/share/man/man{1,8}/...
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/{LICENSE,LICENSE.cJSON,...}
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/sudoers.d/...
@@ -111,6 +111,8 @@ stage() {
 		cp "$2/$prog" "$top/bin/$prog"
 		chmod 0755 "$top/bin/$prog"
 	done
+	# vmnet-run: vmnet-client under the predecessor's name, a copy.
+	cp "$top/bin/vmnet-client" "$top/bin/vmnet-run"
 	for f in $DOCS LICENSE README.md install.sh; do
 		[ -f "$f" ] || continue
 		case $f in

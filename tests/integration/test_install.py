@@ -413,7 +413,7 @@ def test_symlink_in_archive_is_refused(work):
 
 
 def test_make_install_and_uninstall_with_destdir(work):
-    for name in ("vmnet-helper", "vmnet-client"):
+    for name in ("vmnet-helper", "vmnet-client", "vmnet-run"):
         if not os.path.exists(os.path.join(REPO, "build", name)):
             pytest.fail("build/%s missing: run make first" % name)
     destdir = os.path.join(work["root"], "stage")
