@@ -85,6 +85,7 @@ struct options {
 	unsigned stats_interval; /* seconds, 0 = no periodic stats */
 	bool verbose;
 	bool allow_root;
+	const char *user; /* --user NAME|UID[:GID], NULL if not given */
 };
 
 int options_parse(int argc, char *const argv[], struct options *opts,

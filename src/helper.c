@@ -110,6 +110,7 @@ list_shared_interfaces(const struct helper *h)
 static void
 select_user(struct helper *h)
 {
+	struct priv_account user, fallback;
 	struct priv_input in = {
 	    .sudo_uid = getenv("SUDO_UID"),
 	    .sudo_gid = getenv("SUDO_GID"),
@@ -118,8 +119,16 @@ select_user(struct helper *h)
 	    .rgid = getgid(),
 	    .allow_root = h->opts.allow_root,
 	};
+	char error[OPTIONS_ERROR_MAX];
 	const char *reason;
 
+	if (h->opts.user && priv_lookup(h->opts.user, &user, &reason) < 0) {
+		snprintf(error, sizeof(error), "--user: invalid value '%s': %s", h->opts.user,
+		         reason);
+		usage_error(error);
+	}
+	in.user = h->opts.user ? &user : NULL;
+	in.fallback = priv_lookup(PRIV_DEFAULT_USER, &fallback, &reason) == 0 ? &fallback : NULL;
 	if (priv_select(&in, &h->target, &reason) < 0)
 		log_fatal("%s", reason);
 }

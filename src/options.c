@@ -207,6 +207,17 @@ set_allow_root(struct parse *p, const char *value)
 }
 
 static int
+set_user(struct parse *p, const char *value)
+{
+	if (*value == '\0') {
+		p->reason = "empty account";
+		return -1;
+	}
+	p->opts->user = value;
+	return 0;
+}
+
+static int
 set_list(struct parse *p, const char *value)
 {
 	(void)value;
@@ -258,7 +269,10 @@ static const struct option_entry table[] = {
      set_checksum_offload},
     {{"stats-interval", 0, true, 0, "SECONDS", "log forwarding statistics every SECONDS"},
      set_stats_interval},
-    {{"allow-root", 0, false, 0, NULL, "allow forwarding as root when the target user is root"},
+    {{"user", 0, true, 0, "USER",
+      "called as root (no sudo): forward as NAME|UID[:GID] (default nobody)"},
+     set_user},
+    {{"allow-root", 0, false, 0, NULL, "called as root: keep root (or allow --user root)"},
      set_allow_root},
     {{"verbose", 'v', false, 0, NULL, "log debug messages"}, set_verbose},
     {{"list-shared-interfaces", 0, false, OPTIONS_F_ACTION, NULL,
