@@ -32,8 +32,9 @@ Options:
   --sudoers-group GROUP the rule is for members of GROUP (default: staff on
                         macOS, sudo elsewhere)
   --sudoers-user USER   the rule is for USER instead of a group
-  --closefrom           also install the closefrom_override snippet, which
-                        lets callers pass descriptors (sudo -C) to the helper
+  --closefrom           install the closefrom_override snippet without asking:
+                        callers may pass descriptors (sudo -C) to the helper
+  --no-closefrom        do not install the closefrom_override snippet
   --sudoers-dir DIR     install sudoers files into DIR (default:
                         /etc/sudoers.d)
   --uninstall           remove what a previous run installed into the prefix
@@ -41,8 +42,9 @@ Options:
   -h, --help            show this help and exit
 
 Without --sudoers or --no-sudoers the script asks, and skips the rule when
-standard input is not a terminal. Running it again with the same input
-changes nothing.
+standard input is not a terminal; the same for the closefrom_override
+snippet (--closefrom, --no-closefrom), asked only when the rule is
+installed. Running it again with the same input changes nothing.
 EOF
 }
 
@@ -62,7 +64,7 @@ need_arg() {
 prefix=/opt/vmnet-helper
 sudoers_dir=/etc/sudoers.d
 sudoers=ask
-closefrom=no
+closefrom=ask
 group=
 user=
 dry_run=no
@@ -98,6 +100,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--sudoers-dir=*) sudoers_dir=${1#*=} ;;
 	--closefrom) closefrom=yes ;;
+	--no-closefrom) closefrom=no ;;
 	--uninstall) action=uninstall ;;
 	-n | --dry-run) dry_run=yes ;;
 	-h | --help)
@@ -579,19 +582,30 @@ sudoers_unchanged() { # rendered dest
 	[ -f "$2" ] && [ ! -L "$2" ] && cmp -s "$1" "$2" && same_mode -r--r----- "$2"
 }
 
+# Ask a yes/no question on the terminal; set answer to yes or no, or to
+# the default for an empty reply.
+ask() { # question default
+	if [ "$2" = yes ]; then
+		printf '%s [Y/n] ' "$1"
+	else
+		printf '%s [y/N] ' "$1"
+	fi
+	read -r reply || reply=
+	case $reply in
+	[yY]*) answer=yes ;;
+	[nN]*) answer=no ;;
+	*) answer=$2 ;;
+	esac
+}
+
 rule_tmp=
 if [ "$sudoers" != no ]; then
 	prepare_sudoers "$template_dir/vmnet-helper" "$rule" "$rule_line"
 	rule_tmp=$prepared
 	if [ "$sudoers" = ask ] && ! sudoers_unchanged "$rule_tmp" "$rule"; then
 		if [ -t 0 ]; then
-			printf 'Let %s run %s as root without a password (%s)? [y/N] ' \
-				"$whom" "$helper" "$rule"
-			read -r answer || answer=
-			case $answer in
-			[yY]*) sudoers=yes ;;
-			*) sudoers=no ;;
-			esac
+			ask "Let $whom run $helper as root without a password ($rule)?" no
+			sudoers=$answer
 		else
 			say "skipped the sudoers rule: no terminal to ask (use --sudoers or --no-sudoers)"
 			sudoers=no
@@ -601,10 +615,22 @@ if [ "$sudoers" != no ]; then
 		die "no such ${user:+user}${group:+group} '$user$group' (see --sudoers-group, --sudoers-user)"
 	fi
 fi
+# closefrom_override is its own question, and only makes sense with the rule.
+[ "$closefrom" != ask ] || [ "$sudoers" != no ] || closefrom=no
 snippet_tmp=
-if [ "$closefrom" = yes ]; then
+if [ "$closefrom" != no ]; then
 	prepare_sudoers "$template_dir/vmnet-helper-closefrom" "$snippet" "$snippet_line"
 	snippet_tmp=$prepared
+	if [ "$closefrom" = ask ] && sudoers_unchanged "$snippet_tmp" "$snippet"; then
+		closefrom=yes
+	elif [ "$closefrom" = ask ] && [ -t 0 ]; then
+		say "closefrom_override: callers may pass the VM's socket through sudo (sudo -C: vmnet-run, fd-passing launchers; without it only --socket works), at the cost that they may hand the root helper any open descriptor (it closes all but --fd at once)."
+		ask "Install $snippet?" yes
+		closefrom=$answer
+	elif [ "$closefrom" = ask ]; then
+		say "skipped closefrom_override: no terminal to ask (use --closefrom or --no-closefrom)"
+		closefrom=no
+	fi
 fi
 
 install_sudoers() { # rendered dest

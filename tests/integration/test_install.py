@@ -227,32 +227,73 @@ def test_no_terminal_and_no_flag_skips_the_rule(work):
     assert os.path.isfile(os.path.join(work["prefix"], "bin/vmnet-helper"))
 
 
-@pytest.mark.parametrize("answer, installed", [(b"y\n", True), (b"\n", False)])
-def test_asks_on_a_terminal(work, answer, installed):
+def on_terminal(w, answers, *args):
+    """Run install.sh with a terminal on stdin that types answers."""
     master, slave = pty.openpty()
     try:
         proc = subprocess.Popen(
-            [
-                os.path.join(work["src"], "install.sh"),
-                "--prefix",
-                work["prefix"],
-                "--sudoers-dir",
-                work["sudoers"],
-                "--sudoers-group",
-                "staff",
-            ],
+            [os.path.join(w["src"], "install.sh"), "--prefix", w["prefix"], "--sudoers-dir",
+             w["sudoers"], "--sudoers-group", "staff", *args],
             stdin=slave,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        os.write(master, answer)
+        os.write(master, answers)
         out, err = proc.communicate(timeout=60)
     finally:
         os.close(slave)
         os.close(master)
     assert proc.returncode == 0, err
-    assert b"run %s/bin/vmnet-helper as root without a password" % work["prefix"].encode() in out
-    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper")) == installed
+    return out.decode()
+
+
+CLOSEFROM_QUESTION = "Install {sudoers}/vmnet-helper-closefrom? [Y/n]"
+
+
+@pytest.mark.parametrize("answers, rule, snippet", [
+    (b"y\ny\n", True, True),
+    (b"y\n\n", True, True),  # closefrom_override defaults to yes
+    (b"y\nn\n", True, False),
+    (b"\n", False, False),  # no rule: no second question
+])
+def test_asks_on_a_terminal(work, answers, rule, snippet):
+    out = on_terminal(work, answers)
+    assert "run %s/bin/vmnet-helper as root without a password" % work["prefix"] in out
+    asked = CLOSEFROM_QUESTION.format(**work) in out
+    assert asked == rule
+    if asked:
+        # The trade-off, in one line, between the first question (whose
+        # answer the terminal echoes, not install.sh) and the second.
+        between = out.split("[y/N] ", 1)[1].split(CLOSEFROM_QUESTION.format(**work))[0]
+        tradeoff = between.splitlines()
+        assert len(tradeoff) == 1 and tradeoff[0].startswith("closefrom_override: ")
+        assert "--socket" in tradeoff[0] and "descriptor" in tradeoff[0]
+    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper")) == rule
+    path = os.path.join(work["sudoers"], "vmnet-helper-closefrom")
+    assert os.path.exists(path) == snippet
+    if snippet:
+        assert read(path).decode().splitlines()[-1] == SNIPPET.format(**work)
+
+
+@pytest.mark.parametrize("flag, snippet", [("--closefrom", True), ("--no-closefrom", False)])
+def test_closefrom_flags_answer_without_prompt(work, flag, snippet):
+    out = on_terminal(work, b"", "--sudoers", flag)
+    assert "[Y/n]" not in out and "[y/N]" not in out
+    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper"))
+    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper-closefrom")) == snippet
+
+
+def test_closefrom_not_asked_again_when_installed(work):
+    install(work, "--sudoers", "--sudoers-group", "staff", "--closefrom")
+    out = on_terminal(work, b"")
+    assert "[Y/n]" not in out and "[y/N]" not in out
+    assert out.splitlines()[-1].endswith(": unchanged")
+
+
+def test_no_terminal_skips_closefrom(work):
+    cp = install(work, "--sudoers", "--sudoers-group", "staff")
+    assert "skipped closefrom_override: no terminal to ask" in cp.stdout
+    assert os.listdir(work["sudoers"]) == ["vmnet-helper"]
 
 
 def test_dry_run_changes_nothing(work):
