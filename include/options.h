@@ -85,6 +85,7 @@ struct options {
 	unsigned stats_interval; /* seconds, 0 = no periodic stats */
 	bool verbose;
 	bool allow_root;
+	bool stream;      /* --stream: frames with a length on a stream socket */
 	const char *user; /* --user NAME|UID[:GID], NULL if not given */
 };
 

@@ -135,16 +135,17 @@ start_helper(struct run *r)
 	int out[2] = {-1, -1};
 	int null_fd = -1;
 	int pair[2];
+	int type = r->opts.helper_opts.stream ? SOCK_STREAM : SOCK_DGRAM;
 	pid_t pid = -1;
 
 	if (argv == NULL)
 		goto fail;
 	if (r->launch.mode == CLIENT_LAUNCH_SUDO_SOCKET) {
-		if (client_sock_dir_create(&r->dir) < 0)
+		if (client_sock_dir_create(&r->dir, type) < 0)
 			goto fail;
 		r->command_fd = r->dir.fd;
 	} else {
-		if (client_sock_pair(pair) < 0)
+		if (client_sock_pair(pair, type) < 0)
 			goto fail;
 		r->helper_fd = pair[0];
 		r->command_fd = pair[1];
@@ -291,6 +292,9 @@ size_command_socket(struct run *r)
 	client_info_get_u64(r->line, "vmnet_write_max_packets", &write_max);
 	sock_buffer_sizes(max_packet, fwd_batch_size(max_packet, read_max, write_max), &sndbuf,
 	                  &rcvbuf);
+	/* As the helper sizes a stream: the send side as large as the receive side. */
+	if (r->opts.helper_opts.stream)
+		sndbuf = rcvbuf;
 	if (sock_set_buffers(r->command_fd, sndbuf, rcvbuf) < 0)
 		log_warn_errno("cannot set the command's socket buffers (%d, %d)", sndbuf, rcvbuf);
 	else

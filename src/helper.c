@@ -37,6 +37,7 @@
 #include "sock.h"
 #include "stats.h"
 #include "stop.h"
+#include "stream.h"
 #include "vmnet_if.h"
 
 #ifndef VERSION
@@ -59,6 +60,8 @@ struct helper {
 	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
 	struct stats stats;
 	struct fwd fwd;
+	bool stream;             /* the VM socket is a stream (--stream, or --fd's type) */
+	struct stream vm_stream; /* its framing, when it is */
 };
 
 /* Print an option error, the hint, and exit 1. */
@@ -143,17 +146,23 @@ isolate(const struct helper *h)
 
 /* Step: check what the options name outside the helper: fd, interface. */
 static void
-check_environment(const struct helper *h)
+check_environment(struct helper *h)
 {
 	char error[OPTIONS_ERROR_MAX];
 	const char *reason;
 	__block bool found = false;
 	const char *want = h->opts.shared_interface;
+	int type;
 
-	if (h->opts.fd >= 0 && sock_check_fd(h->opts.fd, &reason) < 0) {
+	h->stream = h->opts.stream;
+	if (h->opts.fd >= 0 && sock_check_fd(h->opts.fd, &type, &reason) < 0) {
 		snprintf(error, sizeof(error), "--fd: invalid value '%d': %s", h->opts.fd, reason);
 		usage_error(error);
 	}
+	if (h->opts.fd >= 0 && type == SOCK_STREAM)
+		h->stream = true;
+	else if (h->opts.fd >= 0 && h->opts.stream)
+		usage_error("--stream: the --fd socket is a datagram socket");
 	if (!want)
 		return;
 	if (vmnet_if_shared_interfaces(^bool(const char *name) {
@@ -293,7 +302,25 @@ warn_ignored(const char *reason, int err)
 		log_warn("ignoring a datagram: %s", reason);
 }
 
-/* --socket: lock, bind, wait for the first client. Return: 0, 1 stopped, -1. */
+/* Take the first connection on the listening h->sock (--socket --stream). */
+static enum sock_wait
+accept_client(struct helper *h)
+{
+	int conn = -1;
+	enum sock_wait w = sock_accept(h->sock, stop_fd(), &conn);
+
+	if (w == SOCK_CLIENT) {
+		/* One VM per helper: later connections are refused. */
+		close(h->sock);
+		h->sock = conn;
+	}
+	return w;
+}
+
+/*
+ * --socket: lock, bind (or listen, with --stream), wait for the first
+ * client. Return: 0, 1 stopped, -1.
+ */
 static int
 serve_path(struct helper *h)
 {
@@ -308,14 +335,14 @@ serve_path(struct helper *h)
 			                SOCK_LOCK_SUFFIX);
 		return -1;
 	}
-	h->sock = sock_bind(path);
+	h->sock = h->stream ? sock_listen(path, 1) : sock_bind(path);
 	if (h->sock < 0) {
 		log_error_errno("--socket %s: cannot bind", path);
 		return -1;
 	}
 	h->socket_bound = true;
-	log_info("waiting for a client on %s", path);
-	switch (sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
+	log_info("waiting for a client on %s%s", path, h->stream ? " (stream)" : "");
+	switch (h->stream ? accept_client(h) : sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
 	case SOCK_CLIENT:
 		log_info("serving the client of %s", path);
 		return 0;
@@ -342,6 +369,9 @@ setup_socket(struct helper *h)
 	if (rc != 0)
 		return rc;
 	sock_buffer_sizes(h->vif.max_packet_size, batch, &sndbuf, &rcvbuf);
+	/* A stream's send buffer bounds the bytes in flight: size it as the receive side. */
+	if (h->stream)
+		sndbuf = rcvbuf;
 	if (sock_set_buffers(h->sock, sndbuf, rcvbuf) < 0)
 		log_warn_errno("cannot set socket buffers to %d/%d bytes", sndbuf, rcvbuf);
 	else
@@ -384,6 +414,10 @@ vm_to_host(struct helper *h)
 
 		if (r == FWD_VM_GONE) {
 			stop_request(EXIT_SUCCESS, "the VM closed its socket");
+		} else if (r == FWD_ERROR && errno == EPROTO) {
+			log_error("protocol error: the VM's stream has a frame length over %u",
+			          STREAM_FRAME_MAX);
+			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
 		} else if (r == FWD_ERROR) {
 			log_error_errno("recvmsg_x from the VM failed");
 			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
@@ -392,6 +426,14 @@ vm_to_host(struct helper *h)
 			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
 		}
 	}
+}
+
+static void
+free_buffers(struct helper *h)
+{
+	fwd_free(&h->fwd);
+	if (h->stream)
+		stream_free(&h->vm_stream);
 }
 
 /* Step: buffers, the vmnet event callback, the vm->host loop. */
@@ -405,12 +447,20 @@ start_forwarding(struct helper *h)
 		log_error_errno("cannot allocate forwarding buffers");
 		return -1;
 	}
+	if (h->stream) {
+		if (stream_init(&h->vm_stream, h->sock, h->vif.max_packet_size, batch) < 0) {
+			log_error_errno("cannot allocate stream buffers");
+			fwd_free(&h->fwd);
+			return -1;
+		}
+		h->fwd.stream = &h->vm_stream;
+	}
 	stats_init(&h->stats);
 	if (vmnet_if_set_callback(&h->vif, ^{
 		    host_to_vm(h);
 	    }) < 0) {
 		log_error("cannot set the vmnet event callback");
-		fwd_free(&h->fwd);
+		free_buffers(h);
 		return -1;
 	}
 	dispatch_async(h->vm_queue, ^{
@@ -517,7 +567,7 @@ stop_forwarding(struct helper *h)
 	dispatch_sync_f(h->vm_queue, NULL, queue_drained);
 	h->forwarding = false;
 	report_stats(h);
-	fwd_free(&h->fwd);
+	free_buffers(h);
 }
 
 /* Exit path: stop the interface, if it started. Return: 0 or -1. */

@@ -207,6 +207,14 @@ set_allow_root(struct parse *p, const char *value)
 }
 
 static int
+set_stream(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->stream = true;
+	return 0;
+}
+
+static int
 set_user(struct parse *p, const char *value)
 {
 	if (*value == '\0') {
@@ -249,6 +257,9 @@ static const struct option_entry table[] = {
     {{"socket", 's', true, OPTIONS_F_CONNECTION, "PATH",
       "bind a unix datagram socket at PATH and serve the first sender"},
      set_socket},
+    {{"stream", 0, false, 0, NULL,
+      "a unix stream socket, each frame after a 4-byte length (QEMU -netdev stream)"},
+     set_stream},
     {{"interface-id", 'i', true, 0, "UUID", "interface identifier (same UUID, same MAC address)"},
      set_interface_id},
     {{"operation-mode", 0, true, 0, "MODE", "shared (default), host or bridged"},

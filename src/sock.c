@@ -3,11 +3,11 @@
  * sock.c - the VM socket (see sock.h).
  *
  * --fd: the caller made a socketpair and passes one end; it must be a unix
- * datagram socket. --socket: the helper binds PATH (after dropping root,
- * under umask 077, so the file is the user's and private from the start),
- * holds PATH.lock so a second helper on the same path fails at once, waits
- * for the first datagram, and connects to its sender, so datagrams from
- * anyone else are refused from then on.
+ * datagram socket, or a stream socket for frames with a length (stream.h). --socket: the helper
+ * binds PATH (after dropping root, under umask 077, so the file is the user's and private from the
+ * start), holds PATH.lock so a second helper on the same path fails at once, waits for the first
+ * datagram, and connects to its sender, so datagrams from anyone else are refused from then on.
+ * --socket --stream: the same path and lock, a listening stream socket, and the first connection.
  */
 #include "sock.h"
 
@@ -39,16 +39,20 @@
 #define SOCK_SNDBUF_MIN (65 << 10)
 
 /*
- * sock_check_fd() - check that @fd is an open unix datagram socket
+ * sock_check_fd() - check that @fd is an open unix datagram or stream
+ * socket
+ * @type:	set to SOCK_DGRAM or SOCK_STREAM
+ *
  * Return: 0, or -1 with *reason set
  */
 int
-sock_check_fd(int fd, const char **reason)
+sock_check_fd(int fd, int *type, const char **reason)
 {
-	int type = 0, domain = 0;
-	socklen_t len = sizeof(type);
+	int domain = 0;
+	socklen_t len = sizeof(*type);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+	*type = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &len) < 0) {
 		*reason = errno == EBADF      ? "not an open file descriptor"
 		          : errno == ENOTSOCK ? "not a socket"
 		                              : "cannot query the socket type";
@@ -70,8 +74,8 @@ sock_check_fd(int fd, const char **reason)
 		*reason = "not a unix domain socket";
 		return -1;
 	}
-	if (type != SOCK_DGRAM) {
-		*reason = "not a datagram socket (SOCK_DGRAM)";
+	if (*type != SOCK_DGRAM && *type != SOCK_STREAM) {
+		*reason = "neither a datagram (SOCK_DGRAM) nor a stream (SOCK_STREAM) socket";
 		return -1;
 	}
 	return 0;
@@ -153,15 +157,11 @@ sock_lock(const char *path)
 }
 
 /*
- * sock_bind() - bind a unix datagram socket at @path
- *
  * A stale socket left by a helper that died is replaced; anything else at
  * @path is an error (EEXIST). The caller holds the lock and set the umask.
- *
- * Return: the socket, or -1 with errno
  */
-int
-sock_bind(const char *path)
+static int
+bind_path(const char *path, int type)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -182,7 +182,7 @@ sock_bind(const char *path)
 	} else if (errno != ENOENT) {
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	fd = socket(AF_UNIX, type, 0);
 	if (fd < 0)
 		return -1;
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
@@ -193,6 +193,69 @@ sock_bind(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * sock_bind() - bind a unix datagram socket at @path (see bind_path())
+ * Return: the socket, or -1 with errno
+ */
+int
+sock_bind(const char *path)
+{
+	return bind_path(path, SOCK_DGRAM);
+}
+
+/*
+ * sock_listen() - bind a unix stream socket at @path and listen on it
+ * (see bind_path())
+ * Return: the socket, or -1 with errno
+ */
+int
+sock_listen(const char *path, int backlog)
+{
+	int fd = bind_path(path, SOCK_STREAM);
+
+	if (fd >= 0 && listen(fd, backlog) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * sock_accept() - wait for a connection on the listening @sock, or for
+ * @stop_fd to become readable
+ * @conn:	set to the connected socket (close-on-exec)
+ *
+ * Return: SOCK_CLIENT, SOCK_STOPPED, or SOCK_WAIT_ERR with errno
+ */
+enum sock_wait
+sock_accept(int sock, int stop_fd, int *conn)
+{
+	struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return SOCK_WAIT_ERR;
+		}
+		if (pfd[1].revents)
+			return SOCK_STOPPED;
+		if (!pfd[0].revents)
+			continue;
+		*conn = accept(sock, NULL, NULL);
+		if (*conn >= 0 && fcntl(*conn, F_SETFD, FD_CLOEXEC) == 0)
+			return SOCK_CLIENT;
+		if (*conn >= 0)
+			close(*conn);
+		/* The peer may have gone before we took it: wait for the next. */
+		if (errno != ECONNABORTED && errno != EINTR && errno != EAGAIN)
+			return SOCK_WAIT_ERR;
+	}
 }
 
 /* Connecting to this sender failed for a reason of its own, not ours. */
