@@ -471,7 +471,8 @@ start_forwarding(struct helper *h)
 	dispatch_async(h->host_queue, ^{
 		host_to_vm(h);
 	});
-	log_info("forwarding, %u frames per batch", batch);
+	log_info("forwarding, %u frames per batch%s", batch,
+	         h->stream ? ", frames with a length on a stream" : "");
 	return 0;
 }
 
