@@ -85,8 +85,10 @@ struct options {
 	unsigned stats_interval; /* seconds, 0 = no periodic stats */
 	bool verbose;
 	bool allow_root;
-	bool stream;      /* --stream: frames with a length on a stream socket */
-	const char *user; /* --user NAME|UID[:GID], NULL if not given */
+	bool stream;             /* --stream: frames with a length on a stream socket */
+	const char *user;        /* --user NAME|UID[:GID], NULL if not given */
+	const char *serve_path;  /* --serve-stream PATH, NULL if not given */
+	const char *serve_group; /* --serve-group GROUP, NULL: the default */
 };
 
 int options_parse(int argc, char *const argv[], struct options *opts,

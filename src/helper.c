@@ -34,6 +34,7 @@
 #include "log.h"
 #include "options.h"
 #include "priv.h"
+#include "serve.h"
 #include "sock.h"
 #include "stats.h"
 #include "stop.h"
@@ -107,6 +108,14 @@ list_shared_interfaces(const struct helper *h)
 	    }) < 0)
 		log_fatal("vmnet returned no list of shared interfaces");
 	exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
+
+/* Step: --serve-stream runs the daemon instead (serve.c); it never returns. */
+static void
+serve_stream(const struct helper *h, int argc, char *argv[])
+{
+	if (h->opts.serve_path)
+		serve_main(&h->opts, argc, argv);
 }
 
 /* Step: choose the user to forward as, before anything privileged. */
@@ -613,6 +622,7 @@ main(int argc, char *argv[])
 	log_init("main");
 	parse_options(&h, argc, argv);
 	list_shared_interfaces(&h);
+	serve_stream(&h, argc, argv);
 	select_user(&h);
 	isolate(&h);
 	check_environment(&h);

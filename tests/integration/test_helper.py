@@ -971,7 +971,7 @@ INVALID = {
     "unknown option": (["--fd", "3", "--bogus"], "--bogus"),
     "positional": (["--fd", "3", "extra"], "extra"),
     "no connection": (["-v"], "--fd or --socket"),
-    "fd and socket": (["--fd", "3", "--socket", "/tmp/x"], "--fd and --socket"),
+    "fd and socket": (["--fd", "3", "--socket", "/tmp/x"], "--fd, --socket, --serve-stream"),
     "fd not a number": (["--fd", "three"], "--fd"),
     "fd missing value": (["--fd"], "--fd"),
     "socket too long": (["--socket", "/tmp/" + "x" * 200], "--socket"),
