@@ -5,18 +5,21 @@ fetch; see test_qemu_guest.py):
 - QEMU's own `-netdev stream,addr.type=unix,addr.path=PATH` connecting to
   `vmnet-helper --socket PATH --stream`;
 - `-netdev socket,fd=4` under `vmnet-client --stream` (scripts/examples/
-  qemu.sh --stream), the way socket_vmnet_client hands QEMU a connected
-  stream socket.
+  qemu.sh --stream);
+- `-netdev socket,fd=3` from a stand-in for socket_vmnet_client connected
+  to `vmnet-helper --serve-stream PATH`, as Lima and minikube run QEMU.
 """
 
 import hashlib
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -124,3 +127,44 @@ def test_qemu_netdev_socket_fd_under_client_stream(guest, tmp_path):  # noqa: F8
     check_guest(cp.stdout, blob, info["vmnet_mac_address"])
     assert "frames with a length on a stream" in cp.stderr
     assert "stopped vmnet interface" in cp.stderr
+
+
+def test_qemu_through_socket_vmnet_client_stand_in(guest, tmp_path):  # noqa: F811
+    """What Lima and minikube's QEMU driver do with socket_vmnet: a client
+    connects to the daemon's socket and runs QEMU with -netdev socket,fd=3.
+    QEMU picks its own MAC, as those launchers do."""
+    top = tempfile.mkdtemp(prefix="vmnet-qserve-")
+    os.chmod(top, 0o755)
+    path = os.path.join(top, "socket_vmnet")
+    mac = "52:54:00:5a:5b:01"
+    stand_in = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_serve.py")
+    with Namespace("vmnet-qserve") as ns:
+        blob, server = serve_blob(ns, tmp_path)
+        daemon = ns.popen([HELPER, "--serve-stream", path, "--serve-group", "0"] + RANGE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(path) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            cp = ns.run([sys.executable, stand_in, "client", path] +
+                        qemu_argv(guest, "socket,id=n0,fd=3", mac,
+                                  "guest.fetch=http://%s:%d/blob" % (GATEWAY, PORT)),
+                        check=False, timeout=TIMEOUT, errors="replace",
+                        stdin=subprocess.DEVNULL)
+            daemon.terminate()
+            out, err = daemon.communicate(timeout=30)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+                daemon.wait()
+            server.kill()
+            server.wait()
+            shutil.rmtree(top, ignore_errors=True)
+    assert cp.returncode == 0, cp.stderr + cp.stdout[-2000:]
+    check_guest(cp.stdout, blob, mac)
+    assert daemon.returncode == 0, err
+    # The connection's own helper: its JSON line, its interface, its exit.
+    assert json.loads(out.splitlines()[0])["vmnet_start_address"] == GATEWAY
+    assert "frames with a length on a stream" in err
+    assert re.search(r"connection of uid 0 gid 0: helper pid \d+", err), err
+    assert "the VM closed its socket" in err and "stopped vmnet interface" in err
