@@ -472,3 +472,49 @@ def test_make_install_and_uninstall_with_destdir(work):
     subprocess.run(make + ["uninstall"], check=True, capture_output=True)
     assert os.listdir(destdir) == ["opt"]
     assert os.listdir(os.path.join(destdir, "opt")) == []
+
+
+@pytest.mark.parametrize("kind, name", [("systemd", "vmnet-helper-serve-stream.service"),
+                                        ("launchd", "io.github.vmnet-helper.serve-stream.plist")])
+def test_serve_stream_service(work, kind, name):
+    """The daemon's service file is installed only when asked, names the
+    installed helper with socket_vmnet's defaults, and goes with uninstall."""
+    import plistlib
+
+    services = os.path.join(work["root"], "services")
+    os.mkdir(services, 0o755)
+    install(work, "--no-sudoers", "--service-dir", services, "--service-type", kind)
+    assert os.listdir(services) == []
+    cp = install(work, "--no-sudoers", "--serve-stream", "--service-dir", services,
+                 "--service-type", kind)
+    path = os.path.join(services, name)
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o644)
+    assert "start the daemon with:" in cp.stdout
+    helper = os.path.join(work["prefix"], "bin", "vmnet-helper")
+    expected = [helper, "--serve-stream", "/var/run/socket_vmnet", "--start-address",
+                "192.168.105.1", "--end-address", "192.168.105.254", "--subnet-mask",
+                "255.255.255.0"]
+    if kind == "launchd":
+        plist = plistlib.loads(read(path))
+        assert plist["ProgramArguments"] == expected
+        assert plist["UserName"] == "root" and plist["ProcessType"] == "Interactive"
+    else:
+        lines = read(path).decode().splitlines()
+        assert "ExecStart=" + " ".join(expected) in lines
+    # The arguments are ones the helper accepts.
+    argv = [os.path.join(REPO, "build", "vmnet-helper")] + expected[1:] + ["--help"]
+    if os.access(argv[0], os.X_OK):
+        assert subprocess.run(argv, capture_output=True).returncode == 0
+    cp = install(work, "--no-sudoers", "--serve-stream", "--service-dir", services,
+                 "--service-type", kind)
+    assert "unchanged " + path in cp.stdout
+    install(work, "--uninstall")
+    assert os.listdir(services) == []
+
+
+def test_serve_stream_bad_service_type(work):
+    cp = install(work, "--serve-stream", "--service-type", "upstart", check=False)
+    assert cp.returncode == 1
+    assert "--service-type must be launchd or systemd" in cp.stderr
+    assert not os.path.exists(work["prefix"])
