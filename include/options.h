@@ -50,7 +50,7 @@ enum options_action {
 
 /* Option flags (struct options_spec.flags). */
 enum {
-	OPTIONS_F_CONNECTION = 1 << 0, /* --fd, --socket: chosen by the caller */
+	OPTIONS_F_CONNECTION = 1 << 0, /* --fd, --socket, --serve-*: chosen by the caller */
 	OPTIONS_F_ACTION = 1 << 1,     /* prints something and exits */
 };
 

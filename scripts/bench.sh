@@ -4,6 +4,7 @@
 # Throughput through vmnet-helper on the Linux platform, with iperf3.
 #
 #   sudo scripts/bench.sh [-t SECONDS] [-P STREAMS] [helper options]
+#   sudo scripts/bench.sh --stream-daemon [-t SECONDS] [-n VMS]   (bench-stream.sh)
 #
 # Two private network namespaces: "host" runs vmnet-client (and so the
 # helper and the vmnet bridge) and an iperf3 server on the gateway;
@@ -19,6 +20,12 @@
 # host namespace gets QLEN (default 512) so the socketpair behaves more
 # like macOS. QLEN=10 measures the Linux default.
 set -eu
+
+# --stream-daemon: per-VM throughput of 1..3 stream VMs on the daemon.
+if [ "${1:-}" = --stream-daemon ]; then
+	shift
+	exec "$(dirname "$0")/bench-stream.sh" "$@"
+fi
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=10

@@ -285,7 +285,7 @@ static const struct option_entry table[] = {
     {{"serve-stream", 0, true, OPTIONS_F_CONNECTION, "PATH",
       "daemon: listen on PATH, one interface per connection (socket_vmnet's protocol)"},
      set_serve_stream},
-    {{"serve-group", 0, true, 0, "GROUP",
+    {{"serve-group", 0, true, OPTIONS_F_CONNECTION, "GROUP",
       "--serve-stream: members of GROUP may connect (default staff)"},
      set_serve_group},
     {{"stream", 0, false, 0, NULL,

@@ -15,18 +15,27 @@
  *
  * Sending: one sendmsg() writes the length and the frame of every message
  * (two iovecs each). A stream cannot drop half a frame, so when the
- * socket takes only part of one, its rest is copied aside and written
- * before anything else on the next call; until then new batches fail with
- * EAGAIN (the caller's bounded retry, then drop, applies to whole frames
- * only). The socket's own blocking mode does not matter: every call is
- * MSG_DONTWAIT.
+ * socket takes only part of one, its rest is copied aside and finished
+ * while the socket drains, for up to STREAM_FINISH_MS; a peer that reads
+ * nothing for that long gets the rest first on the next call, and until
+ * then new batches fail with EAGAIN (the caller's bounded retry, then
+ * drop, applies to whole frames only). The socket's own blocking mode
+ * does not matter: every call is MSG_DONTWAIT.
  */
 #include "stream.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+/*
+ * How long a frame cut short may wait for the peer to read: without it the
+ * peer would sit on half a frame until the next batch, which for a quiet
+ * host may be a TCP retransmission away.
+ */
+#define STREAM_FINISH_MS 5
 
 /* Smallest receive buffer: room for many small frames per recv(). */
 #define STREAM_RX_MIN (64u << 10)
@@ -198,6 +207,17 @@ flush_pending(struct stream *s)
 	return 0;
 }
 
+/* Finish the rest of a frame while the peer reads, for up to @ms. */
+static void
+finish_pending(struct stream *s, int ms)
+{
+	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+
+	while (flush_pending(s) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		if (poll(&pfd, 1, ms) <= 0)
+			return;
+}
+
 /* Keep what is unsent of the frame at @iov (length, data): @done bytes went. */
 static void
 keep_rest(struct stream_tx *tx, const struct iovec *iov, size_t done)
@@ -265,6 +285,7 @@ stream_send_x(struct stream *s, const struct msghdr_x *msgs, unsigned cnt)
 		if (done < len) {
 			if (done > 0) {
 				keep_rest(tx, &tx->iov[2 * i], done);
+				finish_pending(s, STREAM_FINISH_MS);
 				i++;
 			}
 			break;

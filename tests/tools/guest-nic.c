@@ -9,6 +9,10 @@
  * the other end of vmnet-helper's socket. The kernel's network stack in the
  * namespace plays the guest OS.
  *
+ * An inherited stream socket (--fd N) carries each frame after a 4-byte
+ * length instead, as QEMU's -netdev stream/socket and socket_vmnet do
+ * (framed by the helper's own stream module).
+ *
  * The socket is inherited (--fd N) or created: --connect PATH binds a
  * datagram socket to a path of its own (--bind PATH, or a temporary one)
  * and connects it to PATH; --vfkit then sends vfkit's "VFKT" handshake.
@@ -36,6 +40,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "stream.h"
+
 #define DEFAULT_TAP "eth0"
 /* Largest frame: 64 KiB IP packet (TSO-sized) plus an Ethernet header. */
 #define FRAME_MAX (65535 + 14)
@@ -62,6 +68,30 @@ static struct sockaddr_un bound;
 static char temp_dir[PATH_MAX];
 
 static unsigned char frame[FRAME_MAX];
+/* Set for a stream socket: frames with a length, one per message. */
+static struct stream *framed;
+static struct stream framing;
+
+/* send() or recv() of one frame in @frame, over datagrams or the stream. */
+static ssize_t
+frame_io(int sock, size_t len, bool out)
+{
+	struct iovec iov = {.iov_base = frame, .iov_len = len};
+	struct msghdr_x m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	if (!framed)
+		return out ? send(sock, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+		           : recv(sock, frame, len, MSG_DONTWAIT);
+	n = out ? stream_send_x(framed, &m, 1) : stream_recv_x(framed, &m, 1);
+	if (n == 0 && !out)
+		errno = ECONNRESET; /* end of stream */
+	if (n <= 0)
+		return -1;
+	if (!out && (m.msg_flags & MSG_TRUNC))
+		return 0; /* too long for a TAP frame: dropped */
+	return out ? (ssize_t)len : (ssize_t)m.msg_datalen;
+}
 
 __attribute__((noreturn, format(printf, 1, 2))) static void
 die(const char *fmt, ...)
@@ -278,8 +308,13 @@ inherited_socket(const struct options *o)
 	len = sizeof(domain);
 	if (getsockopt(o->fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		die("--fd %d: %s", o->fd, strerror(errno));
-	if (type != SOCK_DGRAM || domain != AF_UNIX)
-		die("--fd %d: not a unix datagram socket", o->fd);
+	if ((type != SOCK_DGRAM && type != SOCK_STREAM) || domain != AF_UNIX)
+		die("--fd %d: not a unix datagram or stream socket", o->fd);
+	if (type == SOCK_STREAM) {
+		if (stream_init(&framing, o->fd, FRAME_MAX, 1) < 0)
+			die("stream buffers: %s", strerror(errno));
+		framed = &framing;
+	}
 	return o->fd;
 }
 
@@ -308,7 +343,7 @@ send_frame(int sock, size_t len, const sigset_t *waitmask)
 	struct pollfd pfd = {.fd = sock, .events = POLLOUT};
 
 	while (!stop) {
-		if (send(sock, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len)
+		if (frame_io(sock, len, true) == (ssize_t)len)
 			return 0;
 		if (peer_gone(errno))
 			return -1;
@@ -354,8 +389,9 @@ socket_to_tap(int sock, int tap)
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < BURST; i++) {
-		n = recv(sock, frame, sizeof(frame), MSG_DONTWAIT);
+	/* A stream may hold frames already read: take them all, poll would not say. */
+	for (i = 0; framed || i < BURST; i++) {
+		n = frame_io(sock, sizeof(frame), false);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
