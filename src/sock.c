@@ -225,15 +225,9 @@ sock_listen(const char *path, int backlog)
 	return fd;
 }
 
-/*
- * sock_accept() - wait for a connection on the listening @sock, or for
- * @stop_fd to become readable
- * @conn:	set to the connected socket (close-on-exec)
- *
- * Return: SOCK_CLIENT, SOCK_STOPPED, or SOCK_WAIT_ERR with errno
- */
-enum sock_wait
-sock_accept(int sock, int stop_fd, int *conn)
+/* Wait until @sock is readable (SOCK_CLIENT) or @stop_fd is (SOCK_STOPPED). */
+static enum sock_wait
+wait_readable(int sock, int stop_fd)
 {
 	struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
 
@@ -245,8 +239,24 @@ sock_accept(int sock, int stop_fd, int *conn)
 		}
 		if (pfd[1].revents)
 			return SOCK_STOPPED;
-		if (!pfd[0].revents)
-			continue;
+		if (pfd[0].revents)
+			return SOCK_CLIENT;
+	}
+}
+
+/*
+ * sock_accept() - wait for a connection on the listening @sock, or for
+ * @stop_fd to become readable
+ * @conn:	set to the connected socket (close-on-exec)
+ *
+ * Return: SOCK_CLIENT, SOCK_STOPPED, or SOCK_WAIT_ERR with errno
+ */
+enum sock_wait
+sock_accept(int sock, int stop_fd, int *conn)
+{
+	enum sock_wait w;
+
+	while ((w = wait_readable(sock, stop_fd)) == SOCK_CLIENT) {
 		*conn = accept(sock, NULL, NULL);
 		if (*conn >= 0 && fcntl(*conn, F_SETFD, FD_CLOEXEC) == 0)
 			return SOCK_CLIENT;
@@ -256,6 +266,7 @@ sock_accept(int sock, int stop_fd, int *conn)
 		if (errno != ECONNABORTED && errno != EINTR && errno != EAGAIN)
 			return SOCK_WAIT_ERR;
 	}
+	return w;
 }
 
 /* Connecting to this sender failed for a reason of its own, not ours. */
@@ -318,26 +329,17 @@ accept_first(int sock, void (*ignored)(const char *reason, int err))
 enum sock_wait
 sock_wait_client(int sock, int stop_fd, void (*ignored)(const char *reason, int err))
 {
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN},
-		                        {.fd = stop_fd, .events = POLLIN}};
-		int rc;
+	enum sock_wait w;
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return SOCK_WAIT_ERR;
-		}
-		if (pfd[1].revents)
-			return SOCK_STOPPED;
-		if (!pfd[0].revents)
-			continue;
-		rc = accept_first(sock, ignored);
+	while ((w = wait_readable(sock, stop_fd)) == SOCK_CLIENT) {
+		int rc = accept_first(sock, ignored);
+
 		if (rc < 0)
 			return SOCK_WAIT_ERR;
 		if (rc > 0)
 			return SOCK_CLIENT;
 	}
+	return w;
 }
 
 /* sock_remove() - remove the socket file; errors are moot at exit */

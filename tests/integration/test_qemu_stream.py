@@ -72,6 +72,14 @@ def serve_blob(ns, tmp_path):
     return blob, server
 
 
+def stop(*procs):
+    """Kill what is still running of procs (cleanup on every path)."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_qemu_netdev_stream_to_socket_stream(guest, tmp_path):  # noqa: F811
     sockdir = tempfile.mkdtemp(prefix="vmnet-qemu-stream-")
     os.chmod(sockdir, 0o777)  # the helper creates its socket as nobody
@@ -91,11 +99,7 @@ def test_qemu_netdev_stream_to_socket_stream(guest, tmp_path):  # noqa: F811
             # QEMU powered off and closed the stream: the helper stops by itself.
             _, err = helper.communicate(timeout=30)
         finally:
-            if helper.poll() is None:
-                helper.kill()
-                helper.wait()
-            server.kill()
-            server.wait()
+            stop(helper, server)
             shutil.rmtree(sockdir, ignore_errors=True)
     assert cp.returncode == 0, cp.stderr + cp.stdout[-2000:]
     check_guest(cp.stdout, blob, info["vmnet_mac_address"])
@@ -120,8 +124,7 @@ def test_qemu_netdev_socket_fd_under_client_stream(guest, tmp_path):  # noqa: F8
             cp = ns.run(env + [QEMU_SH, "--stream"] + RANGE, check=False, timeout=TIMEOUT,
                         errors="replace", stdin=subprocess.DEVNULL)
         finally:
-            server.kill()
-            server.wait()
+            stop(server)
     assert cp.returncode == 0, cp.stderr + cp.stdout[-2000:]
     info = json.loads(cp.stdout.splitlines()[0])
     check_guest(cp.stdout, blob, info["vmnet_mac_address"])
@@ -154,11 +157,7 @@ def test_qemu_through_socket_vmnet_client_stand_in(guest, tmp_path):  # noqa: F8
             daemon.terminate()
             out, err = daemon.communicate(timeout=30)
         finally:
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.wait()
-            server.kill()
-            server.wait()
+            stop(daemon, server)
             shutil.rmtree(top, ignore_errors=True)
     assert cp.returncode == 0, cp.stderr + cp.stdout[-2000:]
     check_guest(cp.stdout, blob, mac)
