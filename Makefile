@@ -52,10 +52,13 @@ ALL_CPPFLAGS += $(CJSON_CFLAGS)
 
 # Programs: src/<name>.c holds main(); every other src/*.c is a module
 # collected into libcommon.a, so each program links only what it uses.
+# A module with one implementation per OS has src/<module>_linux.c and
+# src/<module>_darwin.c; only this OS's is built.
 # vmnet-run is vmnet-client under the predecessor's name: the same program.
 PROGRAMS    := vmnet-helper vmnet-client vmnet-run
 MAIN_SRCS   := src/helper.c src/client.c
-COMMON_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard src/*.c))
+OTHER_OS_SRCS := $(wildcard $(if $(filter Darwin,$(OS)),src/*_linux.c,src/*_darwin.c))
+COMMON_SRCS := $(filter-out $(MAIN_SRCS) $(OTHER_OS_SRCS),$(wildcard src/*.c))
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
 COMMON_LIB  := $(B)/libcommon.a
 LINUX_SRCS  := $(wildcard src/linux/*.c)

@@ -132,6 +132,7 @@ build_sources() {
 	common=
 	for src in src/*.c; do
 		[ -e "$src" ] || continue
+		case $src in src/*_linux.c) continue ;; esac # the Makefile's OS choice
 		obj=$out/obj/$(basename "$src" .c).o
 		# shellcheck disable=SC2086 # WARNINGS is a list of flags
 		zcc -std=gnu11 $WARNINGS -fPIE -fstack-protector-strong \

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "options.h"
 #include "priv.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "sock.h"
 #include "stats.h"
@@ -557,6 +558,23 @@ restrict_limits(void)
 		log_debug("resource limits restricted");
 }
 
+/* Step: from now on only the system calls forwarding and the shutdown need. */
+static void
+restrict_syscalls(void)
+{
+	const char *note;
+	int rc = sandbox_enter(&note);
+
+	if (rc < 0) {
+		log_error_errno("cannot install the system call filter");
+		stop_request(EXIT_FAILURE, "no system call filter");
+	} else if (rc > 0) {
+		log_info("no system call filter: %s", note);
+	} else {
+		log_debug("system call filter installed");
+	}
+}
+
 /* Runs after everything queued before it: dispatch_sync_f() on it drains a queue. */
 static void
 queue_drained(void *unused)
@@ -638,6 +656,7 @@ main(int argc, char *argv[])
 		goto out;
 	start_stats(&h);
 	restrict_limits();
+	restrict_syscalls();
 	status = stop_wait();
 out:
 	if (stop_requested())

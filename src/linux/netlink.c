@@ -173,6 +173,18 @@ nl_copy_str(char *dst, size_t size, struct rtattr *rta)
 	dst[len] = '\0';
 }
 
+/* IFLA_INFO_DATA of a tun/tap link: is it persistent? */
+static void
+nl_tun_info(struct netlink_link *link, struct rtattr *data)
+{
+	int len = (int)RTA_PAYLOAD(data);
+	struct rtattr *rta;
+
+	for (rta = RTA_DATA(data); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFLA_TUN_PERSIST && RTA_PAYLOAD(rta) >= 1)
+			link->tun_persist = *(uint8_t *)RTA_DATA(rta) != 0;
+}
+
 static void
 nl_link_cb(struct nlmsghdr *msg, void *arg)
 {
@@ -198,13 +210,20 @@ nl_link_cb(struct nlmsghdr *msg, void *arg)
 		case IFLA_IFALIAS:
 			nl_copy_str(link->alias, sizeof(link->alias), rta);
 			break;
+		case IFLA_CARRIER:
+			link->carrier = RTA_PAYLOAD(rta) >= 1 && *(uint8_t *)RTA_DATA(rta) != 0;
+			break;
 		case IFLA_LINKINFO: {
 			int ilen = (int)RTA_PAYLOAD(rta);
 			struct rtattr *info;
 
+			/* The kernel sends IFLA_INFO_KIND before IFLA_INFO_DATA. */
 			for (info = RTA_DATA(rta); RTA_OK(info, ilen); info = RTA_NEXT(info, ilen))
 				if (info->rta_type == IFLA_INFO_KIND)
 					nl_copy_str(link->kind, sizeof(link->kind), info);
+				else if (info->rta_type == IFLA_INFO_DATA &&
+				         strcmp(link->kind, "tun") == 0)
+					nl_tun_info(link, info);
 			break;
 		}
 		default:
@@ -284,6 +303,7 @@ netlink_bridge_create(const char *name, const uint8_t mac[6], const char *alias)
 	struct rtattr *info, *data;
 	char buf[512];
 	struct nl_req req;
+	int index;
 
 	nl_req_init(&req, buf, sizeof(buf), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
 	            &ifi, sizeof(ifi));
@@ -300,17 +320,27 @@ netlink_bridge_create(const char *name, const uint8_t mac[6], const char *alias)
 		return -1;
 
 	/* The kernel applies IFLA_IFALIAS only to existing links. */
-	nl_req_init(&req, buf, sizeof(buf), RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
-	nl_attr(&req, IFLA_IFALIAS, alias, strlen(alias) + 1);
-	if (nl_talk(req.nh, NULL, NULL) < 0) {
+	index = (int)if_nametoindex(name);
+	if (netlink_link_set_alias(index, alias) < 0) {
 		int err = errno;
 
-		netlink_link_delete((int)if_nametoindex(name));
+		netlink_link_delete(index);
 		errno = err;
 		return -1;
 	}
 	return 0;
+}
+
+int
+netlink_link_set_alias(int index, const char *alias)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
+	char buf[256];
+	struct nl_req req;
+
+	nl_req_init(&req, buf, sizeof(buf), RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	nl_attr(&req, IFLA_IFALIAS, alias, strlen(alias) + 1);
+	return nl_talk(req.nh, NULL, NULL);
 }
 
 int

@@ -23,8 +23,10 @@ struct netlink_link {
 	int index;
 	int master; /* ifindex of the bridge it is a port of, or 0 */
 	char name[IF_NAMESIZE];
-	char kind[16];  /* IFLA_INFO_KIND, e.g. "bridge", or "" */
-	char alias[64]; /* IFLA_IFALIAS, or "" */
+	char kind[16];    /* IFLA_INFO_KIND, e.g. "bridge", or "" */
+	char alias[64];   /* IFLA_IFALIAS, or "" */
+	bool carrier;     /* IFLA_CARRIER; a tun/tap has it while a descriptor is attached */
+	bool tun_persist; /* tun/tap: IFF_PERSIST set */
 };
 
 /* One IPv4 address of an interface. */
@@ -55,6 +57,9 @@ int netlink_addrs4(struct netlink_addr4 **addrs, size_t *count);
  * @alias:	IFLA_IFALIAS to tag it with
  */
 int netlink_bridge_create(const char *name, const uint8_t mac[6], const char *alias);
+
+/* netlink_link_set_alias() - set IFLA_IFALIAS of link @index */
+int netlink_link_set_alias(int index, const char *alias);
 
 /* netlink_link_delete() - delete the link with index @index */
 int netlink_link_delete(int index);

@@ -8,7 +8,9 @@
  * serial queue (so a stop always follows its start) and the completion
  * handler always runs later on the caller's queue. vmnet_read() and
  * vmnet_write() move frames straight between the caller's buffers and the
- * TAP, one read() or write() per frame, without allocating.
+ * TAP, one read() or write() per frame, without allocating. A frame from
+ * a source address beyond the interface's table (vmnet_srcmac.c) is not
+ * written: VMNET_INVALID_ACCESS, counted as not written.
  *
  * Events: a poller thread per interface (vmnet_event.c) calls the event
  * callback while frames wait.
@@ -37,6 +39,7 @@
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -76,6 +79,7 @@ const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
 #define VMNET_TSO_PACKET_SIZE 65550 /* as macOS reports with TSO */
 #define VMNET_MAX_PACKETS     256   /* read and write, as macOS 15 reports */
 #define VMNET_ETH_HLEN        14
+#define VMNET_ETH_SRC         6 /* offset of the source address */
 /* Longest wait for the keeper: removing a network takes well under a second. */
 #define VMNET_KEEPER_TIMEOUT_MS 5000
 
@@ -214,7 +218,7 @@ iface_close(struct vmnet_interface *iface)
 	if (iface->keeper.pid)
 		iface_release_by_keeper(iface);
 	else if (iface->attached)
-		vmnet_net_release(); /* a start that failed, still privileged */
+		vmnet_net_release(0); /* a start that failed, still privileged */
 	iface->attached = false;
 }
 
@@ -364,6 +368,7 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 	iface->fd = -1;
 	iface->wake_fd = -1;
 	pthread_mutex_init(&iface->lock, NULL);
+	pthread_mutex_init(&iface->srcmac_lock, NULL);
 	op->desc = interface_desc ? xpc_retain(interface_desc) : NULL;
 	op->start_handler = Block_copy(handler);
 	dispatch_async_f(vmnet_work_queue(), op, op_start);
@@ -473,10 +478,11 @@ vmnet_read(interface_ref interface, struct vmpktdesc *packets, int *pktcnt)
 	return status;
 }
 
-/* Check and write one frame. */
+/* Check and write one frame; @now: seconds, for the source address table. */
 static vmnet_return_t
-iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
+iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p, int64_t now)
 {
+	const uint8_t *frame;
 	ssize_t len;
 
 	if (p->vm_pkt_size > iface->max_packet_size)
@@ -485,6 +491,9 @@ iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
 	if (p->vm_pkt_size < VMNET_ETH_HLEN || !p->vm_pkt_iov || p->vm_pkt_iovcnt != 1 ||
 	    p->vm_pkt_iov[0].iov_len < p->vm_pkt_size)
 		return VMNET_INVALID_ARGUMENT;
+	frame = p->vm_pkt_iov[0].iov_base;
+	if (!vmnet_srcmac_allow(&iface->srcmac, frame + VMNET_ETH_SRC, now))
+		return VMNET_INVALID_ACCESS;
 	do
 		len = write(iface->fd, p->vm_pkt_iov[0].iov_base, p->vm_pkt_size);
 	while (len < 0 && errno == EINTR);
@@ -498,17 +507,22 @@ iface_write(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcn
 {
 	vmnet_return_t status = VMNET_SUCCESS;
 	int n = *pktcnt, i;
+	struct timespec now;
 
 	*pktcnt = 0;
 	if (n < 0)
 		return VMNET_INVALID_ARGUMENT;
 	if (n > VMNET_MAX_PACKETS)
 		return VMNET_TOO_MANY_PACKETS;
+	/* Once per call: the coarse clock is read without a system call. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	pthread_mutex_lock(&iface->srcmac_lock);
 	for (i = 0; i < n; i++) {
-		status = iface_write_one(iface, &packets[i]);
+		status = iface_write_one(iface, &packets[i], now.tv_sec);
 		if (status != VMNET_SUCCESS)
 			break;
 	}
+	pthread_mutex_unlock(&iface->srcmac_lock);
 	*pktcnt = i;
 	return status;
 }

@@ -18,6 +18,7 @@
 #include "vmnet_desc.h"
 #include "vmnet_keeper.h"
 #include "vmnet_net.h"
+#include "vmnet_srcmac.h"
 
 enum iface_state {
 	IFACE_STARTING,
@@ -37,6 +38,8 @@ struct vmnet_interface {
 	struct vmnet_net net;
 	uint8_t mac[6];
 	uuid_t id;
+	pthread_mutex_t srcmac_lock; /* taken once per vmnet_write() */
+	struct vmnet_srcmac srcmac;  /* the guest's source addresses */
 
 	/* Event delivery; everything below is under lock. */
 	pthread_mutex_t lock;

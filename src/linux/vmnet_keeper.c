@@ -8,14 +8,23 @@
  * system service owns vmnet's state, so a stop by an unprivileged process,
  * or its death, still cleans up. Here a successful start forks a keeper
  * while the process is still privileged. The keeper closes every
- * descriptor but its end of a socketpair, reports ready, and waits. End of
- * file on the socketpair means the interface is gone: the stop shut down
- * its end after closing the TAP, or the process died and the kernel closed
- * it (and the TAP). Either way the keeper waits for the TAP to be gone
- * (a dying process may close its descriptors in any order), takes the
+ * descriptor but its end of a socketpair, opens a pidfd of the process,
+ * reports ready, and waits for one of two things:
+ *
+ * - a stop: the process closed the TAP and sent KEEPER_STOP;
+ * - the process's death: the pidfd turns readable once every thread has
+ *   exited, when the kernel has already closed the process's descriptors.
+ *
+ * Then it deletes the TAP by its index (if it is still there: a process
+ * may have made it persistent, or changed its owner), takes the
  * namespace's lock, removes the networks left without ports
  * (vmnet_net_release()), sends the result and exits; a stop waits for that
  * answer and reaps it, and after the process's death init does.
+ *
+ * End of file on the socketpair alone is no reason: a process can shut
+ * down its end (shutdown()) and go on using the TAP. It counts only when
+ * the TAP is gone too within a short bound (the process closed both, e.g.
+ * at an exec); otherwise the keeper waits for the death.
  *
  * The keeper is forked from a multithreaded process, so until it exits it
  * runs only what is safe after fork(): system calls, glibc's malloc and
@@ -37,6 +46,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -46,8 +56,13 @@
 #include "vmnet_net.h"
 
 #define KEEPER_NAME "vmnet-keeper" /* its comm, as ps and pgrep show it */
-/* How long the TAP may outlive end of file: 200 x 10 ms. */
+/* How long the TAP may outlive end of file: 200 ticks of 10 ms. */
 #define KEEPER_TAP_POLLS 200
+static const struct timespec keeper_tick = {.tv_nsec = 10 * 1000 * 1000};
+/* Without a pidfd, how often to look whether the process is gone. */
+#define KEEPER_PARENT_POLL_MS 1000
+/* The message that asks for the removal. */
+#define KEEPER_STOP 'S'
 
 /* Default actions, except for the signals that end a session or service. */
 static void
@@ -93,29 +108,66 @@ keeper_fds(int sock)
 }
 
 /*
- * Wait until the TAP @tap_index is gone, so the sweep sees its network
- * unused. At a stop it already is; a dying process may close our socket
- * before its TAP. A TAP still held (by a child the caller forked) is left
- * after the bound, with its network.
+ * Wait until the TAP @tap_index is gone: after end of file, a process
+ * closing everything (an exec) may close our socket before its TAP.
+ * Return: true if it is gone.
  */
-static void
+static bool
 keeper_wait_tap(int tap_index)
 {
-	const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
 	char name[IF_NAMESIZE];
 	int i;
 
-	for (i = 0; i < KEEPER_TAP_POLLS && if_indextoname((unsigned int)tap_index, name); i++)
-		nanosleep(&tick, NULL);
+	for (i = 0; i < KEEPER_TAP_POLLS; i++) {
+		if (!if_indextoname((unsigned int)tap_index, name))
+			return true;
+		nanosleep(&keeper_tick, NULL);
+	}
+	return false;
 }
 
-/* The keeper: in the child, after fork(). */
+/*
+ * Wait for a stop, the death of @parent (its pidfd, or -1 on kernels
+ * before 5.3: then we look whether we were reparented, once a second), or
+ * end of use.
+ */
+static void
+keeper_wait(int sock, int pidfd, pid_t parent, int tap_index)
+{
+	struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
+	char byte;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		rc = poll(pfd, 2, pidfd >= 0 ? -1 : KEEPER_PARENT_POLL_MS);
+		if (rc < 0) {
+			/* EINTR, or ENOMEM: no reason to remove a TAP in use. */
+			nanosleep(&keeper_tick, NULL);
+			continue;
+		}
+		if (pfd[0].revents || getppid() != parent)
+			return; /* the process is gone */
+		if (!pfd[1].revents)
+			continue;
+		/* Anything but KEEPER_STOP is read and ignored. */
+		n = recv(sock, &byte, 1, MSG_DONTWAIT);
+		if (n == 1 && byte == KEEPER_STOP)
+			return;
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+			pfd[1].fd = -1; /* end of file: now only the death ends the wait */
+			if (keeper_wait_tap(tap_index))
+				return;
+		}
+	}
+}
+
+/* The keeper: in the child, after fork(); @parent is the process it serves. */
 static _Noreturn void
-keeper_main(int sock, int tap_index)
+keeper_main(int sock, int tap_index, pid_t parent)
 {
 	char byte = 0;
-	ssize_t n;
-	int err;
+	int pidfd, err;
 
 	keeper_signals();
 	sock = keeper_fds(sock);
@@ -125,14 +177,15 @@ keeper_main(int sock, int tap_index)
 	if (chdir("/") < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, KEEPER_NAME, 0, 0, 0);
-	if (send(sock, &byte, 1, MSG_NOSIGNAL) != 1)
-		_exit(1);
-	/* Only end of file counts: anything sent is read and ignored. */
-	do
-		n = recv(sock, &byte, 1, 0);
-	while (n > 0 || (n < 0 && errno == EINTR));
-	keeper_wait_tap(tap_index);
-	err = vmnet_net_release() < 0 ? errno : 0;
+	/* The pidfd refers to @parent only while it is still our parent. */
+	pidfd = pidfd_open(parent, 0);
+	if (getppid() == parent) {
+		if (send(sock, &byte, 1, MSG_NOSIGNAL) != 1)
+			_exit(1);
+		keeper_wait(sock, pidfd, parent, tap_index);
+	}
+	/* Reparented: the process is already gone, clean up at once. */
+	err = vmnet_net_release(tap_index) < 0 ? errno : 0;
 	send(sock, &err, sizeof(err), MSG_NOSIGNAL);
 	_exit(0);
 }
@@ -188,10 +241,10 @@ keeper_reap(struct vmnet_keeper *k, bool wait)
 int
 vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms)
 {
+	pid_t parent = getpid(), pid;
 	sigset_t all, old;
 	int sv[2], err;
 	char ready;
-	pid_t pid;
 	ssize_t n;
 
 	k->pid = 0;
@@ -203,7 +256,7 @@ vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		keeper_main(sv[1], tap_index);
+		keeper_main(sv[1], tap_index, parent);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);
@@ -229,12 +282,14 @@ vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms)
 int
 vmnet_keeper_stop(struct vmnet_keeper *k, int timeout_ms, int *sweep_err)
 {
+	char stop = KEEPER_STOP;
 	int result = 0, err;
 	ssize_t n;
 
 	*sweep_err = 0;
-	shutdown(k->fd, SHUT_WR);
-	n = keeper_recv(k->fd, &result, sizeof(result), timeout_ms);
+	n = send(k->fd, &stop, 1, MSG_NOSIGNAL);
+	if (n == 1)
+		n = keeper_recv(k->fd, &result, sizeof(result), timeout_ms);
 	err = n < 0 ? errno : EPIPE;
 	close(k->fd);
 	k->fd = -1;

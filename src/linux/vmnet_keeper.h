@@ -36,8 +36,11 @@ int vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms);
  * @timeout_ms:	how long to wait for the answer
  * @sweep_err:	set to 0, or the errno of the failed removal
  *
- * Close the interface's TAP first. Without an answer in time the keeper
- * is left to finish on its own (it exits when done).
+ * Close the interface's TAP first. The keeper also deletes the TAP by
+ * its index if it is still there. Without an answer in time the keeper
+ * is left to finish on its own (it exits when done). Without a stop it
+ * acts only once the process is dead (not on end of file on its socket
+ * while the TAP still exists).
  *
  * Return: 0 when the keeper answered, or -1 with errno: ETIMEDOUT (no
  * answer in time) or EPIPE (it exited without answering).

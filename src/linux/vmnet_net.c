@@ -236,19 +236,61 @@ net_teardown(const struct net_ctx *ctx, const char *bridge, int index)
 	return rc;
 }
 
+/* One of our TAPs: tagged at attach, which needs CAP_NET_ADMIN (so its user cannot). */
+static bool
+net_is_our_tap(const struct netlink_link *l)
+{
+	return strcmp(l->kind, "tun") == 0 && strcmp(l->alias, NET_ALIAS) == 0;
+}
+
 /*
- * Tear down our bridges without ports, and state directories whose bridge
- * is gone. Return: 0, or -1 with errno of the first failure.
+ * Delete TAP @tap_index (0: none) if it is ours, whatever its name, owner
+ * or persistence now, and every TAP of ours left behind: made persistent
+ * (ours never are) and without carrier (no descriptor attached: its
+ * process is gone). Return: 0, or -1 with errno.
  */
 static int
-net_sweep(struct net_ctx *ctx)
+net_remove_taps(struct net_ctx *ctx, int tap_index)
+{
+	const struct netlink_link *l;
+	bool removed = false;
+	int rc = 0, err = 0;
+	size_t i;
+
+	for (i = 0; i < ctx->nlinks; i++) {
+		l = &ctx->links[i];
+		if (!net_is_our_tap(l) ||
+		    (l->index != tap_index && !(l->tun_persist && !l->carrier)))
+			continue;
+		removed = true;
+		if (netlink_link_delete(l->index) < 0 && errno != ENODEV && !rc) {
+			rc = -1;
+			err = errno;
+		}
+	}
+	if (removed && net_refresh(ctx) < 0)
+		return -1;
+	errno = err;
+	return rc;
+}
+
+/*
+ * Tear down TAP @tap_index (see net_remove_taps()), the TAPs left behind,
+ * our bridges without ports, and state directories whose bridge is gone.
+ * Return: 0, or -1 with errno of the first failure.
+ */
+static int
+net_sweep(struct net_ctx *ctx, int tap_index)
 {
 	const struct netlink_link *l;
 	struct dirent *e;
-	int rc = 0, err = 0;
+	int rc, err = 0;
 	size_t i;
 	DIR *d;
 
+	rc = net_remove_taps(ctx, tap_index);
+	if (rc < 0)
+		err = errno;
 	for (i = 0; i < ctx->nlinks; i++) {
 		l = &ctx->links[i];
 		if (net_is_ours(l) && net_ports(ctx, l->index) == 0 &&
@@ -496,7 +538,8 @@ net_bridged(const struct net_ctx *ctx, const struct vmnet_desc_net *want, struct
 static int
 net_add_port(int tap_index, int bridge_index, bool isolated)
 {
-	if (netlink_link_set_master(tap_index, bridge_index) < 0)
+	if (netlink_link_set_alias(tap_index, NET_ALIAS) < 0 ||
+	    netlink_link_set_master(tap_index, bridge_index) < 0)
 		return -1;
 	if (isolated && netlink_port_set_isolated(tap_index, true) < 0)
 		return -1;
@@ -513,7 +556,7 @@ vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_
 	if (net_lock(&ctx) < 0)
 		goto out;
 	/* Reclaiming is best effort: a failure here must not block a start. */
-	net_sweep(&ctx);
+	net_sweep(&ctx, 0);
 	if (net_refresh(&ctx) < 0)
 		goto out;
 	if (want->mode == VMNET_BRIDGED_MODE)
@@ -528,7 +571,7 @@ out:
 		int err = errno;
 
 		if (net_refresh(&ctx) == 0)
-			net_sweep(&ctx);
+			net_sweep(&ctx, 0);
 		net_remove_if_empty(&ctx);
 		errno = err;
 	}
@@ -633,13 +676,13 @@ net_collect_dead(void)
 }
 
 int
-vmnet_net_release(void)
+vmnet_net_release(int tap_index)
 {
 	struct net_ctx ctx;
 	int rc = -1;
 
 	if (net_lock(&ctx) == 0) {
-		rc = net_sweep(&ctx);
+		rc = net_sweep(&ctx, tap_index);
 		net_remove_if_empty(&ctx);
 	}
 	net_unlock(&ctx);

@@ -36,7 +36,9 @@ struct vmnet_net {
  * @tap_index:	the TAP device
  * @net:	filled with the network's actual parameters
  *
- * Networks left without ports (by a killed process) are reclaimed first.
+ * Networks left without ports (by a killed process) are reclaimed first,
+ * with the TAPs of killed processes (see vmnet_net_release()). The TAP
+ * is tagged as ours (IFLA_IFALIAS "vmnet-linux") before it joins.
  *
  * Return: 0, or -1 with errno: ENODEV or EINVAL when the bridge for
  * bridged mode is missing, not a bridge or one of ours; EADDRINUSE when
@@ -46,12 +48,19 @@ struct vmnet_net {
 int vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net);
 
 /*
- * vmnet_net_release() - remove every network of ours that has no port
- * left: its dnsmasq, NAT table, bridge and state directory
+ * vmnet_net_release() - remove TAP @tap_index, the TAPs of killed
+ * processes, and every network of ours that has no port left: its
+ * dnsmasq, NAT table, bridge and state directory
+ * @tap_index:	a TAP whose process stopped or died, or 0. It is deleted
+ *		by index if it is one of ours (tagged at attach), also when
+ *		its process made it persistent or changed its owner.
+ *
+ * A TAP of ours that no descriptor holds (persistent, its process gone)
+ * is deleted too.
  *
  * Return: 0, or -1 with errno of the first failure.
  */
-int vmnet_net_release(void);
+int vmnet_net_release(int tap_index);
 
 /*
  * vmnet_net_foreign_bridges() - names of the bridges usable in bridged

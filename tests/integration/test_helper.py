@@ -51,8 +51,9 @@ def scapy():
 class Helper:
     """A running vmnet-helper: stdout and stderr collected by threads."""
 
-    def __init__(self, ns, args, pass_fds=(), user=USER):
+    def __init__(self, ns, args, pass_fds=(), user=USER, extra_env=None):
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
+        env.update(extra_env or {})
         # Sanitizer settings, for runs against an instrumented build.
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
             if name in os.environ:

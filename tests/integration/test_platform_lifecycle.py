@@ -198,9 +198,11 @@ def test_keeper_holds_no_descriptor_of_the_process(netns, guest):
     g = guest(netns, "--mode", "host", "--drop-to", NOBODY)
     keeper = keeper_of(netns, g)
     fds = {int(fd): os.readlink(f"/proc/{keeper}/fd/{fd}") for fd in os.listdir(f"/proc/{keeper}/fd")}
-    # Not the TAP, not the probe's pipes: stdio on /dev/null and its socket.
+    # Not the TAP, not the probe's pipes: stdio on /dev/null, its socket and
+    # the pidfd that tells it the process died.
     assert [fds.pop(fd) for fd in (0, 1, 2)] == ["/dev/null"] * 3
-    assert len(fds) == 1 and list(fds.values())[0].startswith("socket:")
+    assert sorted(link.split(":")[0] for link in fds.values()) == ["anon_inode", "socket"]
+    assert "anon_inode:[pidfd]" in fds.values()
     assert g.stop()["stop"] == VMNET_SUCCESS
     assert_nothing_left(netns)
 
