@@ -583,7 +583,8 @@ options_usage(FILE *out)
 	             "\n"
 	             "Create one vmnet interface, print its parameters as one JSON line on\n"
 	             "stdout, drop root, and forward Ethernet frames between the interface\n"
-	             "and a unix datagram socket, one frame per datagram.\n"
+	             "and a unix datagram socket, one frame per datagram (or a stream socket,\n"
+	             "each frame after a 4-byte length: --stream).\n"
 	             "\n"
 	             "Options:\n");
 	options_print_table(out, 0);
