@@ -971,7 +971,7 @@ def test_fd_closed(netns, helpers):
 INVALID = {
     "unknown option": (["--fd", "3", "--bogus"], "--bogus"),
     "positional": (["--fd", "3", "extra"], "extra"),
-    "no connection": (["-v"], "--fd or --socket"),
+    "no connection": (["-v"], "--fd, --socket or --serve-stream"),
     "fd and socket": (["--fd", "3", "--socket", "/tmp/x"], "--fd, --socket, --serve-stream"),
     "fd not a number": (["--fd", "three"], "--fd"),
     "fd missing value": (["--fd"], "--fd"),
