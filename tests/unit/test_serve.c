@@ -40,15 +40,21 @@ child_of(char **in)
 static void
 test_daemon_options_removed(void **state)
 {
-	char *a[] = {"vmnet-helper", "--serve-stream", "/var/run/socket_vmnet", "--start-address",
-	             "192.168.105.1", "--serve-group", "staff", "-v", NULL};
+	char *a[] = {"vmnet-helper",
+	             "--serve-stream",
+	             "/var/run/socket_vmnet",
+	             "--start-address",
+	             "192.168.105.1",
+	             "--serve-group",
+	             "staff",
+	             "-v",
+	             NULL};
 	char *b[] = {"vmnet-helper", "--serve-stream=/p", "--serve-group=g", "--enable-tso", NULL};
 
 	(void)state;
 	assert_string_equal(child_of(a), "/opt/vmnet-helper/bin/vmnet-helper --fd 3 "
 	                                 "--start-address 192.168.105.1 -v");
-	assert_string_equal(child_of(b),
-	                    "/opt/vmnet-helper/bin/vmnet-helper --fd 3 --enable-tso");
+	assert_string_equal(child_of(b), "/opt/vmnet-helper/bin/vmnet-helper --fd 3 --enable-tso");
 }
 
 static void
@@ -56,7 +62,7 @@ test_values_that_look_like_options(void **state)
 {
 	/* A value is taken with its option, even one spelled like an option. */
 	char *a[] = {"vmnet-helper", "--shared-interface", "--serve-stream", "--serve-stream",
-	             "/p", "--operation-mode", "bridged", NULL};
+	             "/p",           "--operation-mode",   "bridged",        NULL};
 
 	(void)state;
 	assert_string_equal(child_of(a), "/opt/vmnet-helper/bin/vmnet-helper --fd 3 "
