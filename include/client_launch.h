@@ -23,6 +23,10 @@ struct client_launch {
 	const char *helper; /* absolute path of vmnet-helper */
 	enum client_launch_mode mode;
 	bool interactive; /* sudo may ask for a password on the terminal */
+	/* Checked after a probe failed: true when the user interrupted it (a
+	 * Ctrl-C at sudo's password prompt makes sudo exit 1, not die). */
+	bool (*interrupted)(void *ctx);
+	void *ctx;
 };
 
 /*
@@ -47,7 +51,9 @@ int client_launch_argv(const struct client_launch *l, const char *socket_path, c
  * @msg:	sudo's first error line when sudo refuses both
  * @size:	size of @msg
  *
- * Return: 0, or -1 with errno (EPERM: sudo refused, see @msg).
+ * Return: 0, or -1 with errno (EPERM: sudo refused, see @msg; EINTR: a
+ * probe failed and @l->interrupted says the user interrupted it, so no
+ * second probe asks again).
  */
 int client_launch_choose(struct client_launch *l, char *msg, size_t size);
 

@@ -34,6 +34,7 @@ struct client_opts {
 	int helper_argc;
 	char **command;             /* after "--", NULL-terminated */
 	struct options helper_opts; /* the helper options, parsed */
+	unsigned given;             /* bit per client option seen: each may appear once */
 };
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * client_os.h - the two facts vmnet-client asks the operating system.
+ * client_os.h - what vmnet-client asks the operating system: its own
+ * path, the helper's, and whether vmnet needs root.
  */
 #ifndef CLIENT_OS_H
 #define CLIENT_OS_H
@@ -16,6 +17,17 @@
  * Return: 0, or -1 with errno (ENAMETOOLONG when @buf is too small).
  */
 int client_os_self_path(char *buf, size_t size);
+
+/*
+ * client_os_helper_path() - absolute path of the helper to run
+ * @helper:	--helper as given: absolute, or relative to the working
+ *		directory (symlinks kept: a sudoers rule may name one); NULL
+ *		for the vmnet-helper beside the running executable
+ * @buf, @size:	output; a path that does not fit is an error, never cut
+ *
+ * Return: 0, or -1 with errno (ENAMETOOLONG; ENOENT for an empty @helper).
+ */
+int client_os_helper_path(const char *helper, char *buf, size_t size);
 
 /*
  * client_os_vmnet_needs_root() - whether starting a vmnet interface needs

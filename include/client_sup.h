@@ -6,8 +6,8 @@
  * exits with the command's status. When the helper exits first, the
  * command is stopped and the client fails (unless the helper exited 0 and
  * the command exits by itself within a second: the helper saw the
- * command's socket close as it exited). SIGINT, SIGTERM and SIGHUP are
- * forwarded to the command, unless the kernel sent them to the whole
+ * command's socket close as it exited). SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT are forwarded to the command, unless the kernel sent them to the whole
  * foreground group (a terminal's Ctrl-C), which holds the command too; the
  * helper is stopped after the command exits. "Stopped" means SIGTERM,
  * then SIGKILL after the grace period.
@@ -33,11 +33,11 @@ struct client_sup {
 	struct client_child helper;
 	struct client_child command;
 	unsigned grace_ms;
-	int signal; /* first SIGINT/SIGTERM/SIGHUP received, 0 if none */
+	int signal; /* first SIGINT/SIGTERM/SIGHUP/SIGQUIT received, 0 if none */
 };
 
 /*
- * client_sup_init() - catch SIGCHLD, SIGINT, SIGTERM and SIGHUP (through a
+ * client_sup_init() - catch SIGCHLD, SIGINT, SIGTERM, SIGHUP and SIGQUIT (through a
  * close-on-exec self-pipe) and ignore SIGPIPE.
  *
  * Return: 0, or -1 with errno.

@@ -4,7 +4,8 @@
  *
  * host->vm: vmnet_read() a batch into preallocated buffers, sendmsg_x() the
  * same buffers to the VM socket. vm->host: recvmsg_x() a batch, drop
- * invalid datagrams, vmnet_write() the rest from the same buffers. The
+ * invalid datagrams (and, when a sender is set, those of anyone else),
+ * vmnet_write() the rest from the same buffers. The
  * callers (the helper's queues, or unit tests with in-memory fakes of the
  * four calls) decide when to run a batch; nothing here blocks, allocates,
  * logs or locks.
@@ -14,7 +15,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include <vmnet/vmnet.h>
 
@@ -76,11 +79,16 @@ struct fwd {
 	vmnet_return_t read_status; /* of a failed vmnet_read() (host->vm) */
 	struct fwd_dir host_to_vm;
 	struct fwd_dir vm_to_host;
+	/* fwd_only_from(): the one sender accepted, and where each datagram's lands. */
+	struct sockaddr_un peer;
+	size_t peer_path_len;
+	struct sockaddr_un *from; /* NULL: any sender (a socketpair has only one) */
 };
 
 unsigned fwd_batch_size(uint64_t max_packet_size, uint64_t read_max, uint64_t write_max);
 int fwd_init(struct fwd *f, interface_ref iface, int sock, size_t max_packet_size, unsigned batch,
              struct stats *stats);
+int fwd_only_from(struct fwd *f, const struct sockaddr_un *peer, socklen_t len);
 void fwd_free(struct fwd *f);
 enum fwd_result fwd_host_to_vm(struct fwd *f);
 enum fwd_result fwd_vm_to_host(struct fwd *f);

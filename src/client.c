@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,24 +80,15 @@ parse_options(struct run *r, int argc, char *argv[])
 static int
 find_helper(struct run *r)
 {
-	char self[PATH_MAX];
-
-	if (r->opts.helper != NULL && r->opts.helper[0] == '/') {
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s", r->opts.helper);
-	} else if (r->opts.helper != NULL) {
-		/* sudo matches rules against absolute paths: make it one, but
-		 * keep symlinks, which a rule may name. */
-		if (getcwd(self, sizeof(self)) == NULL) {
+	if (client_os_helper_path(r->opts.helper, r->helper_path, sizeof(r->helper_path)) < 0) {
+		if (errno == ENAMETOOLONG && r->opts.helper)
+			log_error("--helper %s: its absolute path is longer than %zu bytes",
+			          r->opts.helper, sizeof(r->helper_path) - 1);
+		else if (r->opts.helper)
 			log_error_errno("cannot resolve --helper %s", r->opts.helper);
-			return -1;
-		}
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s/%s", self, r->opts.helper);
-	} else {
-		if (client_os_self_path(self, sizeof(self)) < 0) {
+		else
 			log_error_errno("cannot find vmnet-client's own path");
-			return -1;
-		}
-		snprintf(r->helper_path, sizeof(r->helper_path), "%s/vmnet-helper", dirname(self));
+		return -1;
 	}
 	if (access(r->helper_path, X_OK) < 0) {
 		log_error_errno("vmnet-helper not found: %s (use --helper PATH)", r->helper_path);
@@ -108,13 +98,28 @@ find_helper(struct run *r)
 	return 0;
 }
 
+/* Did a signal (a Ctrl-C at sudo's prompt) reach the client meanwhile? */
+static bool
+signalled(void *ctx)
+{
+	struct run *r = ctx;
+
+	return client_sup_wait(&r->sup, -1, 0) >= 0 && r->sup.signal != 0;
+}
+
 static int
 choose_launch(struct run *r)
 {
 	char msg[256];
 
 	r->launch.interactive = isatty(STDIN_FILENO);
+	r->launch.interrupted = signalled;
+	r->launch.ctx = r;
 	if (client_launch_choose(&r->launch, msg, sizeof(msg)) < 0) {
+		if (errno == EINTR) {
+			r->code = 128 + r->sup.signal;
+			return -1;
+		}
 		if (errno == EPERM)
 			log_error("sudo refused to run %s: %s", r->helper_path,
 			          msg[0] ? msg : "no reason given");
@@ -375,7 +380,7 @@ main(int argc, char *argv[])
 	}
 	if (find_helper(&r) < 0 || choose_launch(&r) < 0) {
 		cleanup(&r);
-		return CLIENT_EXIT_FAILURE;
+		return r.code;
 	}
 	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0) {
 		code = abort_run(&r);

@@ -158,11 +158,15 @@ client_launch_choose(struct client_launch *l, char *msg, size_t size)
 	rc = probe(l, msg, size);
 	if (rc != 1)
 		return rc;
+	if (l->interrupted && l->interrupted(l->ctx)) {
+		errno = EINTR;
+		return -1;
+	}
 	l->mode = CLIENT_LAUNCH_SUDO_SOCKET;
 	rc = probe(l, msg, size);
 	if (rc != 1)
 		return rc;
-	errno = EPERM;
+	errno = l->interrupted && l->interrupted(l->ctx) ? EINTR : EPERM;
 	return -1;
 }
 

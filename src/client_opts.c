@@ -7,6 +7,7 @@
 #include "client_opts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,24 @@ set_client(struct client_opts *o, int opt, const char *value, char *error)
 {
 	uint64_t n;
 
+	if (o->given & (1u << opt)) {
+		snprintf(error, OPTIONS_ERROR_MAX, "--%s: given more than once",
+		         client_table[opt].name);
+		return -1;
+	}
+	o->given |= 1u << opt;
 	switch (opt) {
 	case OPT_HELPER:
+		if (*value == '\0') {
+			snprintf(error, OPTIONS_ERROR_MAX,
+			         "--helper: invalid value '': empty path");
+			return -1;
+		}
+		if (strlen(value) >= PATH_MAX) {
+			snprintf(error, OPTIONS_ERROR_MAX, "--helper: path longer than %d bytes",
+			         PATH_MAX - 1);
+			return -1;
+		}
 		o->helper = value;
 		break;
 	case OPT_INFO_FILE:
@@ -151,7 +168,8 @@ parse_short(struct client_opts *o, int argc, char *argv[], int *i, char *error)
 		const char *why;
 
 		if (*c == client_table[OPT_HELP].short_name) {
-			o->help = true;
+			if (set_client(o, OPT_HELP, NULL, error) < 0)
+				return -1;
 			continue;
 		}
 		spec = options_lookup_short(*c);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * client_os.c - the executable's own path and whether vmnet needs root:
- * the only per-OS code of vmnet-client.
+ * client_os.c - the executable's own path, the helper's, and whether
+ * vmnet needs root: the only per-OS code of vmnet-client.
  */
 #include "client_os.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,42 @@ client_os_self_path(char *buf, size_t size)
 	memcpy(buf, real, len + 1);
 	free(real);
 	return 0;
+}
+
+/* Copy the concatenation of @a, @b and @c into @buf, or fail with ENAMETOOLONG. */
+static int
+join(char *buf, size_t size, const char *a, const char *b, const char *c)
+{
+	int n = snprintf(buf, size, "%s%s%s", a, b, c);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+client_os_helper_path(const char *helper, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+
+	if (helper != NULL && helper[0] == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if (helper != NULL && helper[0] == '/')
+		return join(buf, size, helper, "", "");
+	if (helper != NULL) {
+		/* sudo matches rules against absolute paths: make it one, but
+		 * keep symlinks, which a rule may name. */
+		if (getcwd(dir, sizeof(dir)) == NULL)
+			return -1;
+		return join(buf, size, dir, "/", helper);
+	}
+	if (client_os_self_path(dir, sizeof(dir)) < 0)
+		return -1;
+	return join(buf, size, dirname(dir), "/vmnet-helper", "");
 }
 
 bool

@@ -25,7 +25,9 @@
 
 static int sig_pipe[2] = {-1, -1};
 
-static const int caught[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
+/* SIGQUIT too: its default action (a terminal's Ctrl-\\) would end the
+ * client and leave the helper, in its own process group, running. */
+static const int caught[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 /* Set in a self-pipe byte (beside the signal number, < 0x80): the kernel
  * sent the signal, e.g. a terminal's Ctrl-C to its foreground group. */

@@ -11,6 +11,12 @@
  * stream_recv_x()/stream_send_x() instead of recvmsg_x()/sendmsg_x(), and
  * frames are checked the same way.
  *
+ * A socket that serves a path (--socket) is connected to its client, but a
+ * datagram another sender queued before the connect is still read after
+ * it, and on macOS connect() does not filter the senders of a datagram
+ * socket at all: fwd_only_from() makes each datagram's source address
+ * checked, and a datagram from anyone but the client is dropped.
+ *
  * A 0-byte datagram from the VM is a runt like any other and is dropped:
  * on a datagram socket it is valid data, not end of file. recvmsg_x()
  * returning no datagram without an error is end of file (a disconnected
@@ -106,11 +112,58 @@ fwd_init(struct fwd *f, interface_ref iface, int sock, size_t max_packet_size, u
 	return 0;
 }
 
+/* Length of the path in unix address @a of @len bytes (it may lack the NUL). */
+static size_t
+path_len(const struct sockaddr_un *a, socklen_t len)
+{
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+
+	return len > off ? strnlen(a->sun_path, len - off) : 0;
+}
+
+/*
+ * fwd_only_from() - forward from the VM only datagrams sent by @peer
+ * @peer, @len:	the client's address, as getpeername() gives it; a
+ *		socket without a path (unbound, abstract) is refused
+ *
+ * Return: 0, or -1 with errno EINVAL or ENOMEM
+ */
+int
+fwd_only_from(struct fwd *f, const struct sockaddr_un *peer, socklen_t len)
+{
+	if (peer->sun_family != AF_UNIX || path_len(peer, len) == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	f->from = calloc(f->vm_to_host.count, sizeof(*f->from));
+	if (!f->from) {
+		errno = ENOMEM;
+		return -1;
+	}
+	f->peer_path_len = path_len(peer, len);
+	memcpy(f->peer.sun_path, peer->sun_path, f->peer_path_len);
+	return 0;
+}
+
+/* Was datagram @i of the vm->host batch sent by the peer, if one is set? */
+static bool
+from_peer(const struct fwd *f, unsigned i)
+{
+	socklen_t len = f->vm_to_host.msg[i].msg_namelen;
+
+	if (!f->from)
+		return true;
+	return f->from[i].sun_family == AF_UNIX && path_len(&f->from[i], len) == f->peer_path_len &&
+	       memcmp(f->from[i].sun_path, f->peer.sun_path, f->peer_path_len) == 0;
+}
+
 void
 fwd_free(struct fwd *f)
 {
 	dir_free(&f->host_to_vm);
 	dir_free(&f->vm_to_host);
+	free(f->from);
+	f->from = NULL;
 }
 
 /* The one place that knows the VM socket's kind: datagrams or a stream. */
@@ -260,7 +313,8 @@ write_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
  * fwd_vm_to_host() - move one batch from the VM socket to vmnet
  *
  * Datagrams shorter than an Ethernet header, longer than max_packet_size,
- * or truncated are dropped and counted; vmnet_write() gets the others,
+ * truncated, or from a sender other than the one of fwd_only_from() are
+ * dropped and counted; vmnet_write() gets the others,
  * with pkt[] pointing at their buffers (no copy).
  *
  * Return: FWD_IDLE when the socket had nothing (poll it), FWD_OK after a
@@ -278,6 +332,10 @@ fwd_vm_to_host(struct fwd *f)
 		d->iov[i].iov_len = f->max_packet_size;
 		d->msg[i].msg_flags = 0;
 		d->msg[i].msg_datalen = 0;
+		if (f->from) {
+			d->msg[i].msg_name = &f->from[i];
+			d->msg[i].msg_namelen = sizeof(f->from[i]);
+		}
 	}
 	r = vm_recv(f, d->msg, d->count);
 	stats_add(&d->stats->read_calls, 1);
@@ -291,7 +349,7 @@ fwd_vm_to_host(struct fwd *f)
 		size_t len = d->msg[i].msg_datalen;
 
 		if (len < FWD_MIN_FRAME || len > f->max_packet_size ||
-		    (d->msg[i].msg_flags & MSG_TRUNC))
+		    (d->msg[i].msg_flags & MSG_TRUNC) || !from_peer(f, i))
 			continue;
 		d->iov[i].iov_len = len;
 		d->pkt[n].vm_pkt_iov = &d->iov[i];

@@ -11,6 +11,13 @@
  * interface exists may exit directly; after that every failure goes to
  * the common exit path, which stops forwarding and the interface.
  *
+ * The JSON line means ready: it is printed only once the interface runs,
+ * root is dropped and (--socket) the socket is bound, so any failure before
+ * it leaves stdout empty. The stop signals are blocked before anything
+ * else, so none is lost before its dispatch source exists; a stop
+ * requested during start-up is honoured at the next step boundary, after
+ * whatever the interface start began has been undone by the exit path.
+ *
  * Threads of control: the main thread waits for a stop request; the host
  * queue runs vmnet's packet events (host->vm batches); the vm queue runs
  * the vm->host loop; the control queue runs signal and stats sources.
@@ -22,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,13 +200,35 @@ check_environment(struct helper *h)
 
 static void on_signal(struct helper *h, int sig);
 
-/* Observe @sig on the control queue; SIG_IGN first, as macOS requires. */
+/* The signals the helper handles; blocked from the start of main(). */
+static const int watched_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+#define N_WATCHED (sizeof(watched_signals) / sizeof(watched_signals[0]))
+
+/*
+ * Step, before all others: block the watched signals in the main thread,
+ * so every thread created later inherits the mask. Until the dispatch
+ * sources exist a signal then stays pending instead of being lost (SIG_IGN)
+ * or killing the process half-way through the start (the default action).
+ * Dispatch sources observe blocked signals (kqueue on macOS sees a signal
+ * even if it is blocked or ignored).
+ */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < N_WATCHED; i++)
+		sigaddset(&set, watched_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Observe @sig on the control queue; it stays blocked (see block_signals()). */
 static void
 watch_signal(struct helper *h, int sig)
 {
 	dispatch_source_t src;
 
-	signal(sig, SIG_IGN);
 	src = dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, (uintptr_t)sig, 0,
 	                             h->control_queue);
 	if (!src)
@@ -208,6 +239,28 @@ watch_signal(struct helper *h, int sig)
 		on_signal(h, sig);
 	});
 	dispatch_resume(src);
+}
+
+/*
+ * A signal that arrived before its source existed is still pending (it is
+ * blocked); kqueue reports only signals sent after the source is set up,
+ * so hand those to the handler here, at once, so the next step sees the
+ * stop. Where the source reports it as well (the Linux platform), the
+ * second stop request is a no-op; SIGUSR1 does nothing before forwarding.
+ */
+static void
+catch_pending_signals(struct helper *h)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return;
+	for (size_t i = 0; i < N_WATCHED; i++) {
+		int sig = watched_signals[i];
+
+		if (sigismember(&pending, sig) == 1)
+			on_signal(h, sig);
+	}
 }
 
 /* Step: queues, the stop pipe, and signal handling. */
@@ -223,10 +276,9 @@ setup_control(struct helper *h)
 		log_fatal("cannot create dispatch queues");
 	/* A closed VM socket must be an error from send, not a fatal signal. */
 	signal(SIGPIPE, SIG_IGN);
-	watch_signal(h, SIGINT);
-	watch_signal(h, SIGTERM);
-	watch_signal(h, SIGHUP);
-	watch_signal(h, SIGUSR1);
+	for (size_t i = 0; i < N_WATCHED; i++)
+		watch_signal(h, watched_signals[i]);
+	catch_pending_signals(h);
 }
 
 /* Step: create the vmnet interface (as root on macOS 15 and earlier). */
@@ -278,13 +330,16 @@ drop_privileges(struct helper *h)
 		log_error("privilege drop failed: %s", reason);
 		return -1;
 	}
-	/* Files created from now on (socket, lock) are private to the user. */
-	umask(077);
+	/*
+	 * Files created from now on (socket, lock) are the user's, mode 0600
+	 * at most: read and write is what a unix socket's peer needs.
+	 */
+	umask(S_IXUSR | S_IRWXG | S_IRWXO);
 	log_info("running as uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
 	return 0;
 }
 
-/* Step: the one JSON line on stdout, after the drop. */
+/* Step: the one JSON line on stdout, once everything a client needs is ready. */
 static int
 print_info(struct helper *h)
 {
@@ -312,6 +367,39 @@ warn_ignored(const char *reason, int err)
 		log_warn("ignoring a datagram: %s", reason);
 }
 
+/* Step: --socket: lock PATH and bind it (listen, with --stream), as the user. Return: 0 or -1. */
+static int
+bind_socket(struct helper *h)
+{
+	const char *path = h->opts.socket_path;
+
+	if (!path)
+		return 0;
+	h->lock_fd = sock_lock(path);
+	if (h->lock_fd < 0) {
+		if (errno == EWOULDBLOCK)
+			log_error("--socket %s: another helper serves this path", path);
+		else
+			log_error_errno("--socket %s: cannot lock %s%s", path, path,
+			                SOCK_LOCK_SUFFIX);
+		return -1;
+	}
+	h->sock = h->stream ? sock_listen(path, 1) : sock_bind(path);
+	if (h->sock < 0) {
+		if (errno == EEXIST)
+			log_error("--socket %s: cannot bind: the path exists and is not a socket",
+			          path);
+		else if (errno == EADDRINUSE)
+			log_error("--socket %s: cannot bind: another program serves this socket",
+			          path);
+		else
+			log_error_errno("--socket %s: cannot bind", path);
+		return -1;
+	}
+	h->socket_bound = true;
+	return 0;
+}
+
 /* Take the first connection on the listening h->sock (--socket --stream). */
 static enum sock_wait
 accept_client(struct helper *h)
@@ -327,30 +415,12 @@ accept_client(struct helper *h)
 	return w;
 }
 
-/*
- * --socket: lock, bind (or listen, with --stream), wait for the first
- * client. Return: 0, 1 stopped, -1.
- */
+/* --socket: wait for the first client (connection, with --stream). Return: 0, 1 stopped, -1. */
 static int
 serve_path(struct helper *h)
 {
 	const char *path = h->opts.socket_path;
 
-	h->lock_fd = sock_lock(path);
-	if (h->lock_fd < 0) {
-		if (errno == EWOULDBLOCK)
-			log_error("--socket %s: another helper serves this path", path);
-		else
-			log_error_errno("--socket %s: cannot lock %s%s", path, path,
-			                SOCK_LOCK_SUFFIX);
-		return -1;
-	}
-	h->sock = h->stream ? sock_listen(path, 1) : sock_bind(path);
-	if (h->sock < 0) {
-		log_error_errno("--socket %s: cannot bind", path);
-		return -1;
-	}
-	h->socket_bound = true;
 	log_info("waiting for a client on %s%s", path, h->stream ? " (stream)" : "");
 	switch (h->stream ? accept_client(h) : sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
 	case SOCK_CLIENT:
@@ -446,6 +516,26 @@ free_buffers(struct helper *h)
 		stream_free(&h->vm_stream);
 }
 
+/* --socket: forward only what the connected client sends. Return: 0 or -1. */
+static int
+only_from_client(struct helper *h)
+{
+	struct sockaddr_un peer = {0};
+	socklen_t len = sizeof(peer);
+
+	if (getpeername(h->sock, (struct sockaddr *)&peer, &len) < 0) {
+		log_error_errno("--socket %s: cannot get the client's address",
+		                h->opts.socket_path);
+		return -1;
+	}
+	if (fwd_only_from(&h->fwd, &peer, len) < 0) {
+		log_error_errno("--socket %s: cannot check the senders of datagrams",
+		                h->opts.socket_path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Step: buffers, the vmnet event callback, the vm->host loop. */
 static int
 start_forwarding(struct helper *h)
@@ -455,6 +545,11 @@ start_forwarding(struct helper *h)
 	if (fwd_init(&h->fwd, h->vif.iface, h->sock, h->vif.max_packet_size, batch, &h->stats) <
 	    0) {
 		log_error_errno("cannot allocate forwarding buffers");
+		return -1;
+	}
+	/* A stream is its one connection: there is no sender to check. */
+	if (h->opts.socket_path && !h->stream && only_from_client(h) < 0) {
+		fwd_free(&h->fwd);
 		return -1;
 	}
 	if (h->stream) {
@@ -558,6 +653,16 @@ restrict_limits(void)
 		log_debug("resource limits restricted");
 }
 
+/* A stop requested during start-up ends it here: *@status is the stop's. */
+static bool
+stopping(int *status)
+{
+	if (!stop_requested())
+		return false;
+	*status = stop_wait();
+	return true;
+}
+
 /* Step: from now on only the system calls forwarding and the shutdown need. */
 static void
 restrict_syscalls(void)
@@ -637,6 +742,7 @@ main(int argc, char *argv[])
 	int status = EXIT_FAILURE;
 	int rc;
 
+	block_signals();
 	log_init("main");
 	parse_options(&h, argc, argv);
 	list_shared_interfaces(&h);
@@ -645,7 +751,9 @@ main(int argc, char *argv[])
 	isolate(&h);
 	check_environment(&h);
 	setup_control(&h);
-	if (start_interface(&h) < 0 || drop_privileges(&h) < 0 || print_info(&h) < 0)
+	if (stopping(&status) || start_interface(&h) < 0 || stopping(&status) ||
+	    drop_privileges(&h) < 0 || bind_socket(&h) < 0 || stopping(&status) ||
+	    print_info(&h) < 0)
 		goto out;
 	rc = setup_socket(&h);
 	if (rc != 0) {

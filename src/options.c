@@ -182,8 +182,15 @@ set_stats_interval(struct parse *p, const char *value)
 {
 	uint64_t seconds;
 
-	if (num_parse_u64(value, 1, INT32_MAX, &seconds) < 0) {
-		p->reason = errno == ERANGE ? "must be at least 1 second" : "not a decimal number";
+	if (num_parse_u64(value, 0, INT32_MAX, &seconds) < 0) {
+		if (errno != ERANGE)
+			p->reason = "not a decimal number";
+		else
+			reasonf(p, "must be at most %d seconds", INT32_MAX);
+		return -1;
+	}
+	if (seconds == 0) {
+		p->reason = "must be at least 1 second";
 		return -1;
 	}
 	p->opts->stats_interval = (unsigned)seconds;

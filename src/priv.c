@@ -144,8 +144,8 @@ select_for_root(const struct priv_input *in, uint64_t *uid, uint64_t *gid, const
  * as root: the real ids, and no drop (macOS 26 needs no root; SUDO_* from
  * an outer sudo are ignored). --user is refused where it does not choose:
  * through sudo (the helper drops to the user who ran it, so a sudoers rule
- * cannot be used to act as someone else) and without root. A root target
- * is refused unless allow_root is set.
+ * cannot be used to act as someone else) and without root. A root target,
+ * user or group, is refused unless allow_root is set.
  *
  * Return: 0, or -1 with *reason set
  */
@@ -184,6 +184,12 @@ priv_select(const struct priv_input *in, struct priv_target *out, const char **r
 	out->gid = (gid_t)gid;
 	if (out->uid == 0 && !in->allow_root) {
 		*reason = "refusing to forward as root (choose an account with --user, or use "
+		          "--allow-root)";
+		return -1;
+	}
+	/* Group root opens as much as user root does (root-group files, devices). */
+	if (out->drop && out->gid == 0 && !in->allow_root) {
+		*reason = "refusing to forward as group root (SUDO_GID or the real gid is 0; use "
 		          "--allow-root)";
 		return -1;
 	}

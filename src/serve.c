@@ -181,17 +181,23 @@ setup_signals(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
+	sigset_t set;
 
 	if (pipe(signal_pipe) < 0 || fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC) < 0 ||
 	    fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC) < 0 ||
 	    fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("cannot create the signal pipe");
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
 	sa.sa_flags = SA_RESTART;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			log_fatal_errno("cannot handle signal %d", sigs[i]);
+		sigaddset(&set, sigs[i]);
 	}
+	/* main() blocked them for the helper's dispatch sources; the daemon
+	 * takes them with handlers (each exec'd helper blocks them again). */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	/* A peer gone mid-accept must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 }

@@ -3,11 +3,16 @@
  * sock.c - the VM socket (see sock.h).
  *
  * --fd: the caller made a socketpair and passes one end; it must be a unix
- * datagram socket, or a stream socket for frames with a length (stream.h). --socket: the helper
- * binds PATH (after dropping root, under umask 077, so the file is the user's and private from the
- * start), holds PATH.lock so a second helper on the same path fails at once, waits for the first
- * datagram, and connects to its sender, so datagrams from anyone else are refused from then on.
- * --socket --stream: the same path and lock, a listening stream socket, and the first connection.
+ * datagram socket, or a stream socket for frames with a length (stream.h).
+ * --socket: the helper binds PATH (after dropping root, under a umask that
+ * makes the file the user's and mode 0600 from the start), holds PATH.lock
+ * so a second helper on the same path fails at once, replaces a socket at
+ * PATH only if nobody serves it any more (a connect() is refused), waits
+ * for the first datagram, and connects to its sender. Linux then refuses
+ * datagrams from anyone else, macOS does not, and neither drops what was
+ * queued before the connect: the forwarding checks each datagram's sender
+ * (fwd_only_from()). --socket --stream: the same path and lock, a
+ * listening stream socket, and the first connection.
  */
 #include "sock.h"
 
@@ -157,8 +162,36 @@ sock_lock(const char *path)
 }
 
 /*
- * A stale socket left by a helper that died is replaced; anything else at
- * @path is an error (EEXIST). The caller holds the lock and set the umask.
+ * Is a program serving the socket file at @addr? A connect() tells: a
+ * stale file refuses it (ECONNREFUSED); a socket of another type is bound
+ * (EPROTOTYPE). Return: 0 stale, -1 with errno EADDRINUSE when in use, or
+ * the errno of a connect() that could not tell (EACCES: not writable).
+ */
+static int
+check_stale(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0), rc, err;
+
+	if (fd < 0)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	err = errno;
+	close(fd);
+	if (rc == 0 || err == EPROTOTYPE) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (err == ECONNREFUSED)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+/*
+ * Bind a socket of @type at @path. A stale socket left by a helper that
+ * died is replaced; a socket a program still serves is an error
+ * (EADDRINUSE), and so is anything else at @path (EEXIST). The caller
+ * holds the lock and set the umask.
  */
 static int
 bind_path(const char *path, int type)
@@ -177,7 +210,7 @@ bind_path(const char *path, int type)
 			errno = EEXIST;
 			return -1;
 		}
-		if (unlink(path) < 0)
+		if (check_stale(&addr) < 0 || unlink(path) < 0)
 			return -1;
 	} else if (errno != ENOENT) {
 		return -1;

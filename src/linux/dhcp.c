@@ -47,6 +47,14 @@ dhcp_exec(char *const argv[], const sigset_t *mask)
 	 * through dispatch sources do); dnsmasq must get our SIGTERM.
 	 */
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	/*
+	 * Leave the caller's session: a terminal's Ctrl-C goes to the whole
+	 * foreground group, and one that killed dnsmasq's first process while
+	 * its daemon starts would fail the start and leave the daemon
+	 * running, unknown to us (no pid file yet). dnsmasq is stopped by its
+	 * network's teardown, never by the caller's signals.
+	 */
+	setsid();
 
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);

@@ -12,7 +12,10 @@
  * thread it is delivered to, even if the application set SIG_IGN (as kqueue
  * does on macOS), and the default action no longer kills the process. The
  * manager thread unblocks the observed signals, so at least one thread can
- * take them. The previous action is restored when the last source for the
+ * take them: a program that blocks a signal in all its threads (as it
+ * should, so that none runs a handler or the default action) still sees it
+ * through its source, as kqueue sees blocked signals on macOS. The
+ * previous action is restored when the last source for the
  * signal is cancelled. Events add to the source's pending count; while a
  * handler invocation is queued more events only add to the count
  * (coalescing), and dispatch_source_get_data() returns the count taken by the
@@ -24,7 +27,10 @@
  * - a signal disposition the application sets after a signal source was
  *   activated replaces our handler and stops the source;
  * - a program exec'd while a signal source is active starts with the default
- *   action for that signal, not with the application's SIG_IGN.
+ *   action for that signal, not with the application's SIG_IGN;
+ * - a signal sent while blocked, before its source was activated, is
+ *   reported once the source is active (kqueue reports only signals sent
+ *   after the source is registered; the pending signal stays pending).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -48,6 +48,7 @@
 #include "vmnet_desc.h"
 #include "vmnet_internal.h"
 #include "vmnet_keeper.h"
+#include "vmnet_log.h"
 #include "vmnet_net.h"
 #include "vmnet_tap.h"
 
@@ -160,18 +161,16 @@ iface_release_by_keeper(struct vmnet_interface *iface)
 
 	if (vmnet_keeper_stop(&iface->keeper, VMNET_KEEPER_TIMEOUT_MS, &err) == 0) {
 		if (err)
-			fprintf(stderr, "vmnet: cannot remove unused networks: %s\n",
-			        strerror(err));
+			vmnet_log("cannot remove unused networks: %s", strerror(err));
 		return;
 	}
 	if (errno == ETIMEDOUT)
-		fprintf(stderr,
-		        "vmnet: network keeper did not answer within %d seconds; unused "
-		        "networks stay until the next start or stop\n",
-		        VMNET_KEEPER_TIMEOUT_MS / 1000);
+		vmnet_log("network keeper did not answer within %d seconds; unused networks stay "
+		          "until the next start or stop",
+		          VMNET_KEEPER_TIMEOUT_MS / 1000);
 	else
-		fprintf(stderr, "vmnet: network keeper exited without answering; unused networks "
-		                "stay until the next start or stop\n");
+		vmnet_log("network keeper exited without answering; unused networks stay until the "
+		          "next start or stop");
 }
 
 /* Close what a start or stop leaves: poller, eventfd, TAP, network. */
@@ -228,9 +227,9 @@ iface_fail(struct vmnet_interface *iface, vmnet_return_t status, const char *wha
 	int expected = IFACE_STARTING;
 
 	if (err)
-		fprintf(stderr, "vmnet: cannot start interface: %s: %s\n", what, strerror(err));
+		vmnet_log("cannot start interface: %s: %s", what, strerror(err));
 	else
-		fprintf(stderr, "vmnet: cannot start interface: %s\n", what);
+		vmnet_log("cannot start interface: %s", what);
 	iface_close(iface);
 	atomic_compare_exchange_strong(&iface->state, &expected, IFACE_FAILED);
 	return status;

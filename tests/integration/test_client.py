@@ -369,6 +369,25 @@ def test_ctrl_c_on_terminal(ns):
     assert "stopped vmnet interface" in text
 
 
+def test_sigquit_stops_the_helper(ns):
+    """SIGQUIT (a Ctrl-\\ from a terminal, or kill -QUIT) must not end the
+    client and leave the helper, in its own group, running: it is handled
+    like SIGINT, so the command gets it and the helper is stopped after."""
+    proc = start_client(ns, RANGE, ["sh", "-c", "echo ready; exec sleep 600"])
+    read_line(proc.stdout)
+    assert read_line(proc.stdout) == "ready"
+    helper = [p for p in children(proc.pid) if comm(p) == "vmnet-helper"]
+    assert len(helper) == 1
+    proc.send_signal(signal.SIGQUIT)
+    proc.wait(timeout=WAIT)
+    # First, before reading: a helper left running would hold stdout open.
+    assert wait_gone(helper[0])
+    status, _, err = finish(proc)
+    assert status == 128 + signal.SIGQUIT, err
+    assert "received Quit, forwarding to the command" in err
+    assert "stopped vmnet interface" in err
+
+
 # --- the VM stand-in ----------------------------------------------------------
 
 

@@ -133,7 +133,8 @@ def run_as(user, tmpdir, argv):
 def run_on_terminal(user, tmpdir, argv, password=None):
     """Like run_as(), but with a pseudo-terminal as the controlling
     terminal and stdin, stdout and stderr (sudo may prompt there). Answers
-    sudo's password prompts with password. Return: (status, output)."""
+    sudo's password prompts with password, or with a Ctrl-C when password
+    is INTERRUPT. Return: (status, output, prompts)."""
     with Namespace("vmnet-sudo") as ns:
         cmd = ns.cmd(["runuser", "-u", user, "--", "env", "TMPDIR=" + tmpdir] + argv)
         pid, fd = pty.fork()
@@ -159,11 +160,15 @@ def run_on_terminal(user, tmpdir, argv, password=None):
                 output += data
                 if password is not None and output.count(b"password for") > prompts:
                     prompts += 1
-                    os.write(fd, password.encode() + b"\n")
+                    os.write(fd, b"\x03" if password is INTERRUPT else password.encode() + b"\n")
         finally:
             os.close(fd)
             _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status), output.decode(errors="replace"), prompts
+
+
+# Answer to a password prompt: Ctrl-C.
+INTERRUPT = object()
 
 
 def client(prefix, *args):
@@ -242,5 +247,28 @@ def test_sudo_asks_for_a_password_on_a_terminal(user, prefix, rules, tmpdir_of, 
         assert cp.returncode == 125
         assert "sudo refused to run" in cp.stderr
         assert "password" in cp.stderr
+    finally:
+        subprocess.run(["passwd", "-d", user], capture_output=True)
+
+
+def test_ctrl_c_at_the_password_prompt(user, prefix, rules, tmpdir_of, tmp_path):
+    """Ctrl-C at sudo's prompt ends the client as it would any command: 130,
+    no second prompt, nothing left."""
+    # A password, so that sudo prompts (an empty one may be accepted unasked).
+    password = "pw-" + uuid.uuid4().hex
+    subprocess.run(["chpasswd"], input="%s:%s" % (user, password), text=True, check=True)
+    try:
+        with open(prefix["rule"]) as f:
+            text = f.read()
+        strict = tmp_path / "rule"
+        strict.write_text(text.replace("NOPASSWD: ", ""))
+        rules(str(strict))
+        subprocess.run(["runuser", "-u", user, "--", "sudo", "-K"], capture_output=True)
+        status, out, prompts = run_on_terminal(user, tmpdir_of, client(prefix), INTERRUPT)
+        assert status == 128 + 2, out
+        assert prompts == 1, out
+        assert out.count("password for") == 1, out
+        assert "PING-OK" not in out
+        assert os.listdir(tmpdir_of) == []
     finally:
         subprocess.run(["passwd", "-d", user], capture_output=True)

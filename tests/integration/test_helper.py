@@ -35,6 +35,9 @@ VM_MAC = "52:54:00:12:34:56"
 
 HINT = "Try 'vmnet-helper --help'."
 
+# One log line: "<UTC time> <LEVEL> [<component>] <message>".
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARN|ERROR) \[[a-z>-]+\] .+")
+
 # Interface names the Linux platform gives TAP devices and network bridges.
 TAP_PREFIX = "vmtap"
 BRIDGE_PREFIX = "vmn"
@@ -51,7 +54,7 @@ def scapy():
 class Helper:
     """A running vmnet-helper: stdout and stderr collected by threads."""
 
-    def __init__(self, ns, args, pass_fds=(), user=USER, extra_env=None):
+    def __init__(self, ns, args, pass_fds=(), user=USER, extra_env=None, **popen):
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
         env.update(extra_env or {})
         # Sanitizer settings, for runs against an instrumented build.
@@ -67,6 +70,7 @@ class Helper:
             stderr=subprocess.PIPE,
             pass_fds=pass_fds,
             env=env,
+            **popen,
         )
         self.stdout = queue.Queue()
         self.stderr = []
@@ -745,6 +749,11 @@ def test_vmnet_failure_is_readable(netns):
     errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
     assert len(errors) == 1
     assert "cannot start the vmnet interface: general failure (not root?) (VMNET_FAILURE, 1001)" in errors[0]
+    # The platform's reason comes first, in the same log format.
+    lines = result.stderr.splitlines()
+    assert all(LOG_LINE.fullmatch(line) for line in lines), lines
+    assert any(" WARN [vmnet] cannot start interface: CAP_NET_ADMIN required" in line
+               for line in lines), lines
     assert taps(netns) == []
 
 
@@ -807,10 +816,9 @@ def test_stats_interval(fd_helper):
 def test_log_format(fd_helper):
     h, vm, info = fd_helper("-v")
     assert h.stop() == 0
-    pattern = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARN|ERROR) \[[a-z>-]+\] .+")
     assert h.stderr
     for line in h.stderr:
-        assert pattern.fullmatch(line), line
+        assert LOG_LINE.fullmatch(line), line
     assert any(" DEBUG " in line for line in h.stderr)
 
 
@@ -898,6 +906,8 @@ def test_socket_stale_replaced_other_file_refused(netns, helpers, sockdir):
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     stale.bind(path)
     stale.close()
+    # Left by a helper of the same user: it may connect to it to see it is stale.
+    os.chown(path, USER, USER)
     os.chmod(sockdir, 0o777)
     h = helpers(netns, ["--socket", path])
     h.info()

@@ -3,6 +3,7 @@
  * test_client_opts.c - vmnet-client's command line: client options,
  * pass-through of helper options, refused options, the command.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -180,6 +181,38 @@ test_help_and_version(void **state)
 	assert_false(opts.help);
 }
 
+/* Each client option may be given once, as each helper option may. */
+static void
+test_client_options_once(void **state)
+{
+	char *helper[] = {"c", "--helper", "/a", "--helper=/b", "--", "cmd", NULL};
+	char *info[] = {"c", "--info-file", "/a", "--info-file", "/b", "--", "cmd", NULL};
+	char *grace[] = {"c", "--grace-period", "1", "--grace-period", "2", "--", "cmd", NULL};
+	char *help[] = {"c", "-h", "--help", NULL};
+
+	(void)state;
+	expect_error(helper, ARGC(helper), "--helper: given more than once");
+	expect_error(info, ARGC(info), "--info-file: given more than once");
+	expect_error(grace, ARGC(grace), "--grace-period: given more than once");
+	expect_error(help, ARGC(help), "--help: given more than once");
+}
+
+static void
+test_helper_path_checked(void **state)
+{
+	char long_path[PATH_MAX + 1];
+	char *empty[] = {"c", "--helper", "", "--", "cmd", NULL};
+	char *empty_eq[] = {"c", "--helper=", "--", "cmd", NULL};
+	char *too_long[] = {"c", "--helper", long_path, "--", "cmd", NULL};
+
+	(void)state;
+	memset(long_path, 'x', PATH_MAX);
+	long_path[PATH_MAX] = '\0';
+	expect_error(empty, ARGC(empty), "--helper: invalid value '': empty path");
+	expect_error(empty_eq, ARGC(empty_eq), "empty path");
+	expect_error(too_long, ARGC(too_long), "--helper: path longer than");
+}
+
 /* Options after "--" belong to the command, even helper-looking ones. */
 static void
 test_command_keeps_its_options(void **state)
@@ -198,6 +231,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_client_options_once),
+	    cmocka_unit_test(test_helper_path_checked),
 	    cmocka_unit_test_teardown(test_passes_helper_options_in_order, teardown),
 	    cmocka_unit_test_teardown(test_client_options_are_not_passed, teardown),
 	    cmocka_unit_test_teardown(test_defaults, teardown),

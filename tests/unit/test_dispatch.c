@@ -737,11 +737,66 @@ test_source_keeps_queue_alive(void **state)
 	counter_fini(&c);
 }
 
+/*
+ * In a child that blocked SIGTERM and SIGINT before any dispatch object
+ * existed (so every thread it creates inherits the mask, as vmnet-helper
+ * does): a blocked signal is still observed, and one sent while blocked,
+ * before its source existed, is reported once the source is active.
+ */
+static void
+blocked_signals_child(void)
+{
+	dispatch_semaphore_t term = dispatch_semaphore_create(0);
+	dispatch_semaphore_t intr = dispatch_semaphore_create(0);
+	dispatch_queue_t q;
+	dispatch_source_t ds_term, ds_int;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	kill(getpid(), SIGINT); /* pending: no source yet */
+	q = dispatch_queue_create("test.blocked", NULL);
+	ds_term = dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, SIGTERM, 0, q);
+	ds_int = dispatch_source_create(DISPATCH_SOURCE_TYPE_SIGNAL, SIGINT, 0, q);
+	dispatch_source_set_event_handler(ds_term, ^(void) {
+		dispatch_semaphore_signal(term);
+	});
+	dispatch_source_set_event_handler(ds_int, ^(void) {
+		dispatch_semaphore_signal(intr);
+	});
+	dispatch_resume(ds_term);
+	dispatch_resume(ds_int);
+	if (wait_for(intr, LONG_WAIT) != 0)
+		_exit(2);
+	kill(getpid(), SIGTERM); /* blocked in this thread and every other */
+	_exit(wait_for(term, LONG_WAIT) == 0 ? 0 : 3);
+}
+
+static void
+test_signal_source_blocked_everywhere(void **state)
+{
+	int status;
+	pid_t pid = fork();
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0)
+		blocked_signals_child();
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* Killed by SIGTERM: the default action ran; 2 or 3: a signal not seen. */
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    /* Tests that fork come first, while few threads exist. */
+	    /* This one first of all: its child must start the source manager. */
+	    cmocka_unit_test(test_signal_source_blocked_everywhere),
 	    cmocka_unit_test(test_sync_on_own_queue_aborts),
 	    cmocka_unit_test(test_sync_deadlock_through_other_queue_aborts),
 	    cmocka_unit_test(test_semaphore_release_in_use_aborts),

@@ -47,6 +47,7 @@ static struct {
 	/* socket side, vm->host: datagrams waiting */
 	size_t vm_len[MAX_FRAMES];
 	bool vm_trunc[MAX_FRAMES];
+	const char *vm_from[MAX_FRAMES]; /* sender's path; NULL: unbound */
 	unsigned vm_n, vm_next;
 	int recv_err;
 	bool recv_eof; /* recvmsg_x() returns 0: end of file */
@@ -150,6 +151,17 @@ recvmsg_x(int s, const struct msghdr_x *msgp, unsigned int cnt, int flags)
 			((uint8_t *)m->msg_iov->iov_base)[0] = (uint8_t)fake.vm_next;
 		m->msg_datalen = copy;
 		m->msg_flags = (fake.vm_trunc[fake.vm_next] || copy < len) ? MSG_TRUNC : 0;
+		if (m->msg_name) {
+			struct sockaddr_un *from = m->msg_name;
+			const char *path = fake.vm_from[fake.vm_next];
+
+			from->sun_family = AF_UNIX;
+			m->msg_namelen = sizeof(sa_family_t);
+			if (path) {
+				memcpy(from->sun_path, path, strlen(path) + 1);
+				m->msg_namelen += (socklen_t)strlen(path) + 1;
+			}
+		}
 		fake.vm_next++;
 	}
 	return n;
@@ -379,6 +391,33 @@ test_vm_sizes(void **state)
 	assert_int_equal(fwd_vm_to_host(&f), FWD_IDLE);
 }
 
+/* With a peer set, datagrams of any other sender are dropped and counted. */
+static void
+test_vm_only_from_peer(void **state)
+{
+	struct sockaddr_un peer = {.sun_family = AF_UNIX, .sun_path = "/tmp/client.sock"};
+	struct sockaddr_un unbound = {.sun_family = AF_UNIX};
+	const char *from[] = {"/tmp/client.sock",  "/tmp/intruder.sock", NULL,
+	                      "/tmp/client.sock2", "/tmp/client.soc",    "/tmp/client.sock"};
+	socklen_t len =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof("/tmp/client.sock"));
+
+	(void)state;
+	assert_int_equal(fwd_only_from(&f, &unbound, sizeof(sa_family_t)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fwd_only_from(&f, &peer, len), 0);
+	for (unsigned i = 0; i < 6; i++) {
+		fake.vm_from[fake.vm_n] = from[i];
+		vm_datagram(60, false);
+	}
+	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fake.written_n, 2);
+	assert_int_equal(fake.written[0], 0);
+	assert_int_equal(fake.written[1], 5);
+	assert_int_equal(get(&st.vm_to_host.packets), 2);
+	assert_int_equal(get(&st.vm_to_host.drops), 4);
+}
+
 static void
 test_vm_refused_mid_batch(void **state)
 {
@@ -444,6 +483,7 @@ main(void)
 	    T(test_host_vm_gone),
 	    T(test_host_read_failure),
 	    T(test_vm_sizes),
+	    T(test_vm_only_from_peer),
 	    T(test_vm_refused_mid_batch),
 	    T(test_vm_batch_limit),
 	    T(test_vm_errors),

@@ -80,7 +80,11 @@ test_fd_invalid(void **state)
 	assert_int_equal(PARSE("--fd", ""), -1);
 	assert_int_equal(PARSE("--fd", "2147483648"), -1);
 	expect_error("out of range");
+	assert_int_equal(PARSE("--fd", "0"), -1);
+	expect_error("standard");
 	assert_int_equal(PARSE("--fd", "1"), -1);
+	expect_error("standard");
+	assert_int_equal(PARSE("--fd", "2"), -1);
 	expect_error("standard");
 	assert_int_equal(PARSE("--fd"), -1);
 	expect_error("--fd: requires an argument");
@@ -304,6 +308,13 @@ test_stats_interval(void **state)
 	expect_error("at least 1");
 	assert_int_equal(PARSE("--fd", "3", "--stats-interval", "1.5"), -1);
 	expect_error("not a decimal number");
+	assert_int_equal(PARSE("--fd", "3", "--stats-interval", "2147483647"), 0);
+	assert_int_equal(opts.stats_interval, 2147483647u);
+	assert_int_equal(PARSE("--fd", "3", "--stats-interval", "2147483648"), -1);
+	expect_error("--stats-interval: invalid value '2147483648': must be at most 2147483647 "
+	             "seconds");
+	assert_int_equal(PARSE("--fd", "3", "--stats-interval", "99999999999999999999"), -1);
+	expect_error("must be at most");
 }
 
 static void

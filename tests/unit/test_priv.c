@@ -48,9 +48,26 @@ test_sudo(void **state)
 	assert_int_equal(t.gid, 20);
 	assert_int_equal(select_as("65534", "65534", 0, 0, 0, false), 0);
 	assert_int_equal(t.uid, 65534);
-	assert_int_equal(select_as("4294967294", "0", 0, 0, 0, false), 0);
+	assert_int_equal(select_as("4294967294", "4294967294", 0, 0, 0, false), 0);
 	assert_int_equal(t.uid, 4294967294u);
+	assert_int_equal(t.gid, 4294967294u);
+}
+
+/* Group root is refused like user root: it opens root-group files. */
+static void
+test_root_group(void **state)
+{
+	(void)state;
+	assert_int_equal(select_as("501", "0", 0, 0, 0, false), -1);
+	assert_non_null(strstr(reason, "group root"));
+	assert_non_null(strstr(reason, "--allow-root"));
+	assert_int_equal(select_as(NULL, NULL, 501, 0, 0, false), -1);
+	assert_non_null(strstr(reason, "group root"));
+	assert_int_equal(select_as("501", "0", 0, 0, 0, true), 0);
 	assert_int_equal(t.gid, 0);
+	/* Not root: there is no drop, so nothing to choose. */
+	assert_int_equal(select_as(NULL, NULL, 501, 501, 0, false), 0);
+	assert_false(t.drop);
 }
 
 static void
@@ -230,6 +247,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sudo),
+	    cmocka_unit_test(test_root_group),
 	    cmocka_unit_test(test_sudo_invalid),
 	    cmocka_unit_test(test_real_ids),
 	    cmocka_unit_test(test_root_caller_drops_to_fallback),
