@@ -29,25 +29,56 @@ HARDENING := -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
 ALL_CPPFLAGS = -Iinclude -DVERSION='"$(VERSION)"' -DCOMMIT='"$(COMMIT)"' \
 	$(PLATFORM_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDENING) $(PLATFORM_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = -pie $(LDFLAGS)
+ALL_LDFLAGS = $(PLATFORM_LDFLAGS) $(LDFLAGS)
 
 ifeq ($(OS),Darwin)
 PLATFORM_CPPFLAGS :=
 PLATFORM_CFLAGS   := -mmacosx-version-min=13.0
+# No -pie: ld64 makes PIE executables by default, and Apple's clang rejects
+# -pie as unused under -Werror.
+PLATFORM_LDFLAGS  :=
 PLATFORM_LIB      :=
-PLATFORM_LIBS     := -framework vmnet
+# Weak: vmnet symbols newer than macOS 13 must not stop dyld on 13 and 14
+# (scripts/macos/check-binds.py checks the linked binaries).
+PLATFORM_LIBS     := -weak_framework vmnet -framework CoreFoundation
 # Static cJSON: nothing the root helper loads may come from a user-writable
-# prefix (see README, Security).
-CJSON_LIBS ?= $(shell pkg-config --variable=libdir libcjson)/libcjson.a
-CJSON_CFLAGS ?= $(shell pkg-config --cflags libcjson)
+# prefix (see README, Security). From pkg-config if there is one (the
+# Command Line Tools have none), else from Homebrew's prefix.
+ifeq ($(origin CJSON_LIBS),undefined)
+CJSON_PREFIX := $(or $(shell pkg-config --variable=prefix libcjson 2>/dev/null),\
+	$(firstword $(foreach p,/opt/homebrew /usr/local,$(if $(wildcard $(p)/lib/libcjson.a),$(p)))))
+ifeq ($(CJSON_PREFIX),)
+$(warning no static cJSON found (brew install cjson, or set CJSON_LIBS and CJSON_CFLAGS))
+endif
+CJSON_LIBS   := $(CJSON_PREFIX)/lib/libcjson.a
+CJSON_CFLAGS ?= -I$(CJSON_PREFIX)/include
+endif
+# cmocka for the unit tests, found the same way.
+ifeq ($(origin CMOCKA_CFLAGS),undefined)
+CMOCKA_PREFIX := $(or $(shell pkg-config --variable=prefix cmocka 2>/dev/null),\
+	$(firstword $(foreach p,/opt/homebrew /usr/local,$(if $(wildcard $(p)/include/cmocka.h),$(p)))))
+CMOCKA_CFLAGS := $(if $(CMOCKA_PREFIX),-I$(CMOCKA_PREFIX)/include)
+CMOCKA_LIBS   ?= $(if $(CMOCKA_PREFIX),-L$(CMOCKA_PREFIX)/lib) -lcmocka
+endif
+# Tests and tools of the Linux platform layer (src/linux/) and of Linux's
+# seccomp filter, TAP tools, the probe of the macOS 26 network API (it
+# calls that API unguarded), and any tests/unit/test_*_linux.c.
+LINUX_ONLY := tests/unit/test_dispatch.c tests/unit/test_msg_x.c tests/unit/test_xpc.c \
+	tests/unit/test_vmnet_desc.c tests/unit/test_sandbox.c tests/tools/guest-nic.c \
+	tests/unit/test_xpc_connection.c tests/unit/test_xpc_wire.c tests/tools/vmnet-netprobe.c \
+	$(wildcard tests/unit/test_*_linux.c)
 else
 PLATFORM_CPPFLAGS := -D_GNU_SOURCE -Iinclude/compat -Iinclude/compat-linux
 PLATFORM_CFLAGS   := -fblocks
+PLATFORM_LDFLAGS  := -pie
 PLATFORM_LIB      := $(B)/libvmnet-linux.a
 PLATFORM_LIBS     := $(PLATFORM_LIB) -lnftables -lBlocksRuntime -lpthread
 CJSON_LIBS ?= -lcjson
 CJSON_CFLAGS ?=
+LINUX_ONLY :=
 endif
+CMOCKA_CFLAGS ?=
+CMOCKA_LIBS   ?= -lcmocka
 ALL_CPPFLAGS += $(CJSON_CFLAGS)
 
 # Programs: src/<name>.c holds main(); every other src/*.c is a module
@@ -66,22 +97,23 @@ LINUX_OBJS  := $(LINUX_SRCS:%.c=$(B)/%.o)
 
 # Unit tests: tests/unit/test_<name>.c, one cmocka program each. A test that
 # replaces platform functions with in-memory fakes sets test_<name>_LIBS.
-UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS  := $(filter-out $(LINUX_ONLY),$(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) -lcmocka
-test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) -lcmocka $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
+UNIT_LIBS  := $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS) $(CMOCKA_LIBS)
+test_fwd_LIBS := $(COMMON_LIB) $(CJSON_LIBS) $(CMOCKA_LIBS) $(filter-out $(PLATFORM_LIB),$(PLATFORM_LIBS))
+$(B)/tests/unit/%.o: ALL_CPPFLAGS += $(CMOCKA_CFLAGS)
 
 # Test tools: tests/tools/<name>.c, small programs the integration tests run.
-TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_SRCS := $(filter-out $(LINUX_ONLY),$(wildcard tests/tools/*.c))
 TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 
 ALL_SRCS := $(wildcard src/*.c src/linux/*.c tests/unit/*.c tests/tools/*.c)
 ALL_HDRS := $(wildcard include/*.h include/compat/*/*.h include/compat-linux/*/*.h \
 	src/linux/*.h tests/unit/*.h)
-SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/examples/*.sh scripts/guest/*.sh \
+SCRIPTS  := install.sh $(wildcard scripts/*.sh scripts/macos/*.sh scripts/examples/*.sh scripts/guest/*.sh \
 	scripts/guest/init scripts/guest/udhcpc.script) .ci/run
 
-.PHONY: all programs tools unit-tests test unit integration check format \
+.PHONY: all programs tools unit-tests unit-test-objects test unit integration check format \
 	macos-check release bench demo clean install uninstall \
 	man-lint
 .DELETE_ON_ERROR:
@@ -93,6 +125,8 @@ all: programs tools unit-tests
 programs: $(PROGRAMS:%=$(B)/%)
 tools: $(TOOLS)
 unit-tests: $(UNIT_TESTS)
+# The unit tests compiled, not linked (the macOS cross build has no cmocka).
+unit-test-objects: $(UNIT_SRCS:%.c=$(B)/%.o)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -109,12 +143,12 @@ $(B)/version: FORCE
 $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(B)/libvmnet-linux.a: $(LINUX_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(B)/vmnet-helper: $(B)/src/helper.o $(COMMON_LIB) $(PLATFORM_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
@@ -135,7 +169,12 @@ $(B)/tools/%: $(B)/tests/tools/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 
 # Everything needs root: the platform creates TAP devices and bridges, the
 # integration tests create network namespaces.
+# On a Mac only the unit tests of the portable modules can run.
+ifeq ($(OS),Darwin)
+test: unit
+else
 test: unit integration
+endif
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
@@ -155,7 +194,7 @@ format:
 
 # macOS builds on Linux with zig (docs/macos.md); release builds the archive
 # (universal and signed on a Mac, per-architecture and unsigned elsewhere).
-MACOS_ENV = B=$(B) WARNINGS='$(WARNINGS)' VERSION='$(VERSION)' COMMIT='$(COMMIT)'
+MACOS_ENV = B=$(B) VERSION='$(VERSION)' COMMIT='$(COMMIT)'
 
 macos-check:
 	$(MACOS_ENV) scripts/macos-cross.sh
@@ -185,6 +224,12 @@ man-lint:
 DOCDIR     = $(PREFIX)/share/doc/vmnet-helper
 SUDOERS_DOCS := sudoers.d/vmnet-helper sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
 
+# The network service's per-user launch agent (macOS): launchd starts
+# `vmnet-helper --serve-networks` when a helper looks up its Mach service.
+LAUNCH_AGENT      := com.github.nirs.vmnet-helper.networks
+LAUNCH_AGENT_SRC  := scripts/macos/launchd/$(LAUNCH_AGENT).plist
+LAUNCH_AGENTS_DIR ?= /Library/LaunchAgents
+
 install: programs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(DOCDIR)/sudoers.d
@@ -192,8 +237,19 @@ install: programs
 	install -m 0644 docs/man/vmnet-helper.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/man/vmnet-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(SUDOERS_DOCS) $(DESTDIR)$(DOCDIR)/sudoers.d/
+ifeq ($(OS),Darwin)
+	scripts/macos/sign.sh $(DESTDIR)$(PREFIX)/bin/vmnet-helper
+	install -d $(DESTDIR)$(LAUNCH_AGENTS_DIR)
+	sed 's|<string>/opt/vmnet-helper/bin/vmnet-helper</string>|<string>$(PREFIX)/bin/vmnet-helper</string>|' \
+		$(LAUNCH_AGENT_SRC) >$(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+	chmod 0644 $(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+endif
 
 uninstall:
+ifeq ($(OS),Darwin)
+	-launchctl bootout gui/$$(stat -f %u /dev/console)/$(LAUNCH_AGENT) 2>/dev/null
+	rm -f $(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist
+endif
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) \
 		$(DESTDIR)$(PREFIX)/share/man/man8/vmnet-helper.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/vmnet-client.1 \

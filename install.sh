@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Install vmnet-helper and vmnet-client (also as vmnet-run, the
-# predecessor's name for it), their manual pages and (optionally)
-# the sudoers rule, from a built tree or from a release archive. Uninstall
+# predecessor's name for it), their manual pages, (optionally) the sudoers
+# rule and, on macOS, the launch agent of the network service, from a built
+# tree or from a release archive. Uninstall
 # removes exactly what the manifest says was installed. Plain POSIX sh and
 # POSIX tools, so the same script runs on macOS and Linux.
 set -eu
@@ -44,6 +45,10 @@ Options:
   --service-type TYPE   launchd or systemd (default: by the system)
   --service-dir DIR     install the service file into DIR (default:
                         /Library/LaunchDaemons or /etc/systemd/system)
+  --launch-agents-dir DIR
+                        install the network service's launch agent into DIR
+                        (default: /Library/LaunchAgents on macOS; none
+                        elsewhere)
   --uninstall           remove what a previous run installed into the prefix
   -n, --dry-run         print what would change, change nothing
   -h, --help            show this help and exit
@@ -81,6 +86,8 @@ user=
 dry_run=no
 action=install
 archive=
+agents_dir=
+[ "$(uname -s)" != Darwin ] || agents_dir=/Library/LaunchAgents
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -129,6 +136,12 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--service-dir=*) service_dir=${1#*=} ;;
+	--launch-agents-dir)
+		need_arg "$1" $#
+		agents_dir=$2
+		shift
+		;;
+	--launch-agents-dir=*) agents_dir=${1#*=} ;;
 	--closefrom) closefrom=yes ;;
 	--no-closefrom) closefrom=no ;;
 	--uninstall) action=uninstall ;;
@@ -191,6 +204,7 @@ systemd)
 *) die "--service-type must be launchd or systemd: '$service_type'" ;;
 esac
 check_abs_path --service-dir "$service_dir"
+[ -z "$agents_dir" ] || check_abs_path --launch-agents-dir "$agents_dir"
 [ -z "$group" ] || [ -z "$user" ] || die "--sudoers-group and --sudoers-user exclude each other"
 [ -z "$group" ] || check_name --sudoers-group "$group"
 [ -z "$user" ] || check_name --sudoers-user "$user"
@@ -202,6 +216,8 @@ docdir=$prefix/share/doc/vmnet-helper
 manifest=$docdir/MANIFEST
 helper=$prefix/bin/vmnet-helper
 template_helper=/opt/vmnet-helper/bin/vmnet-helper
+agent_label=com.github.nirs.vmnet-helper.networks
+agent_template=share/doc/vmnet-helper/launchd/$agent_label.plist
 
 if [ "$dry_run" = no ] && [ "$(id -u)" -ne 0 ]; then
 	die "must run as root (sudo $0 ...), or use --dry-run"
@@ -305,6 +321,7 @@ build_path() {
 	share/man/man?/*) echo "docs/man/${1##*/}" ;;
 	share/doc/vmnet-helper/sudoers.d/*) echo "sudoers.d/${1##*/}" ;;
 	share/doc/vmnet-helper/LICENSE | share/doc/vmnet-helper/README.md) echo "${1##*/}" ;;
+	share/doc/vmnet-helper/launchd/*) echo "scripts/macos/launchd/${1##*/}" ;;
 	esac
 }
 
@@ -383,7 +400,7 @@ check_manifest() {
 		case $kind in
 		file)
 			case $c in
-			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom) ;;
+			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom | */"$agent_label".plist) ;;
 			*/io.github.vmnet-helper.serve-stream.plist | */vmnet-helper-serve-stream.service) ;;
 			*) die "$manifest: unexpected file '$c'" ;;
 			esac
@@ -403,6 +420,19 @@ $old_manifest
 EOF
 }
 
+# A launch agent about to go is first unloaded for the console user (its
+# service exits, releasing its networks); launchctl fails harmlessly when
+# it is not loaded.
+unload_agent() {
+	command -v launchctl >/dev/null || return 0
+	console_uid=$(stat -f %u /dev/console 2>/dev/null) || return 0
+	if [ "$dry_run" = yes ]; then
+		say "would run launchctl bootout gui/$console_uid/$agent_label"
+	elif launchctl bootout "gui/$console_uid/$agent_label" 2>/dev/null; then
+		say "unloaded $agent_label for uid $console_uid"
+	fi
+}
+
 # Files go if they still hold what was installed; then the manifest; then
 # the directories install.sh created, deepest first, when empty.
 uninstall() {
@@ -415,6 +445,9 @@ uninstall() {
 	while read -r kind a b c; do
 		case $kind in
 		file)
+			case $c in
+			*/"$agent_label".plist) unload_agent ;;
+			esac
 			if [ ! -e "$c" ] && [ ! -L "$c" ]; then
 				say "already gone $c"
 			elif [ -f "$c" ] && [ ! -L "$c" ] &&
@@ -662,6 +695,18 @@ if [ "$sudoers" != no ]; then
 		die "no such ${user:+user}${group:+group} '$user$group' (see --sudoers-group, --sudoers-user)"
 	fi
 fi
+# The launch agent, rendered for the prefix like the sudoers rule.
+agent_tmp=
+if [ -n "$agents_dir" ]; then
+	[ -d "$agents_dir" ] || die "$agents_dir: no such directory"
+	check_path "$agents_dir"
+	source_of "$agent_template"
+	agent_tmp=$scratch/$agent_label.plist
+	sed -e "s|<string>$template_helper</string>|<string>$helper</string>|" "$src" >"$agent_tmp"
+	grep -qF "<string>$helper</string>" "$agent_tmp" ||
+		die "$src: not the vmnet-helper launch agent template"
+fi
+
 # closefrom_override is its own question, and only makes sense with the rule.
 [ "$closefrom" != ask ] || [ "$sudoers" != no ] || closefrom=no
 snippet_tmp=
@@ -754,16 +799,49 @@ install_sudoers() { # rendered dest
 	fi
 }
 
+# --- macOS signature -------------------------------------------------------
+
+# From macOS 26 vmnet needs no root for a helper signed with the
+# com.apple.security.virtualization entitlement. A release's helper is
+# signed already; one built from source is signed here, ad hoc, as a copy
+# in the scratch directory (the same bytes on every run, so a second run
+# finds the installed helper unchanged).
+signed_helper() {
+	codesign --verify --strict "$1" 2>/dev/null &&
+		codesign -d --entitlements - --xml "$1" 2>/dev/null |
+		grep -q '<key>com.apple.security.virtualization</key>'
+}
+
+helper_src=
+if [ "$(uname -s)" = Darwin ]; then
+	command -v codesign >/dev/null || die "codesign not found (xcode-select --install)"
+	source_of bin/vmnet-helper
+	helper_src=$src
+	if ! signed_helper "$helper_src"; then
+		[ -x "$root/scripts/macos/sign.sh" ] ||
+			die "$src is not signed with com.apple.security.virtualization"
+		cp "$src" "$scratch/vmnet-helper"
+		"$root/scripts/macos/sign.sh" "$scratch/vmnet-helper" >&2 || die "cannot sign $src"
+		helper_src=$scratch/vmnet-helper
+		say "signed vmnet-helper ad hoc with com.apple.security.virtualization"
+	fi
+fi
+
 # --- do it -----------------------------------------------------------------
 
 make_dirs
 for rel in $files; do
 	source_of "$rel"
 	case $rel in
+	bin/vmnet-helper) install_file "${helper_src:-$src}" "$prefix/$rel" 0755 -rwxr-xr-x ;;
 	bin/*) install_file "$src" "$prefix/$rel" 0755 -rwxr-xr-x ;;
 	*) install_file "$src" "$prefix/$rel" 0644 -rw-r--r-- ;;
 	esac
 done
+if [ -n "$helper_src" ] && [ "$dry_run" = no ]; then
+	signed_helper "$prefix/bin/vmnet-helper" ||
+		die "$prefix/bin/vmnet-helper: signature or entitlement does not verify"
+fi
 [ "$sudoers" = no ] || install_sudoers "$rule_tmp" "$rule"
 [ "$closefrom" = no ] || install_sudoers "$snippet_tmp" "$snippet"
 if [ "$serve" = yes ]; then
@@ -774,6 +852,7 @@ if [ "$serve" = yes ]; then
 		say "start the daemon with: systemctl daemon-reload && systemctl enable --now ${service_file##*/}"
 	fi
 fi
+[ -z "$agents_dir" ] || install_file "$agent_tmp" "$agents_dir/$agent_label.plist" 0644 -rw-r--r--
 
 # The manifest keeps the directories created by earlier runs, and files of
 # earlier runs this run did not handle (a sudoers rule installed before and

@@ -22,7 +22,8 @@ enum client_launch_mode {
 struct client_launch {
 	const char *helper; /* absolute path of vmnet-helper */
 	enum client_launch_mode mode;
-	bool interactive; /* sudo may ask for a password on the terminal */
+	bool interactive;    /* sudo may ask for a password on the terminal */
+	bool direct_refused; /* vmnet refused a direct start: use sudo */
 	/* Checked after a probe failed: true when the user interrupted it (a
 	 * Ctrl-C at sudo's password prompt makes sudo exit 1, not die). */
 	bool (*interrupted)(void *ctx);
@@ -45,8 +46,8 @@ int client_launch_argv(const struct client_launch *l, const char *socket_path, c
 
 /*
  * client_launch_choose() - pick @l->mode: direct when root or when vmnet
- * needs no root; else ask sudo, once with --close-from and once without,
- * to run the helper's --version.
+ * needs no root (unless @l->direct_refused); else ask sudo, once with --close-from and once
+ * without, to run the helper's --version.
  * @l:		@l->helper and @l->interactive set; @l->mode is set here
  * @msg:	sudo's first error line when sudo refuses both
  * @size:	size of @msg
@@ -56,6 +57,19 @@ int client_launch_argv(const struct client_launch *l, const char *socket_path, c
  * second probe asks again).
  */
 int client_launch_choose(struct client_launch *l, char *msg, size_t size);
+
+/*
+ * client_launch_fall_back() - after the helper ended before reporting its
+ * interface: whether to start it again through sudo. True when it was
+ * started directly by a user other than root (macOS 26) and exited with
+ * VMNET_IF_EXIT_NOT_AUTHORIZED, e.g. a helper built from source and never
+ * signed with the entitlement; then @l->direct_refused is set, and
+ * client_launch_choose() picks a sudo mode.
+ * @l:		the launch that failed
+ * @root:	whether the client runs as root
+ * @wait_status: the helper's wait status
+ */
+bool client_launch_fall_back(struct client_launch *l, bool root, int wait_status);
 
 /* client_launch_mode_name() - how the helper runs, for the log */
 const char *client_launch_mode_name(enum client_launch_mode mode);

@@ -45,6 +45,13 @@ struct client_sup {
 int client_sup_init(struct client_sup *s, unsigned grace_seconds);
 
 /*
+ * client_sup_sent_by_process() - whether a signal with siginfo's @si_code
+ * came from a process (forwarded to the command) rather than from the
+ * kernel for a terminal (which signals the command's group itself)
+ */
+bool client_sup_sent_by_process(int si_code);
+
+/*
  * client_sup_wait() - wait for @fd to become readable (-1: no fd), a child
  * to exit, a signal, or @timeout_ms (-1: forever). Reaps children and
  * records signals; a signal is forwarded to the command if it runs.

@@ -64,7 +64,7 @@ enum fwd_result {
 /* Buffers and descriptors of one direction, allocated once. */
 struct fwd_dir {
 	unsigned count;          /* batch size */
-	unsigned char *buf;      /* count * max_packet_size bytes */
+	unsigned char *buf;      /* count * (max_packet_size + 1) bytes */
 	struct iovec *iov;       /* iov[i] points at packet i of buf */
 	struct vmpktdesc *pkt;   /* vmnet side of the batch */
 	struct msghdr_x *msg;    /* socket side, msg[i].msg_iov = &iov[i] */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "netopts.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,9 @@ extern "C" {
 
 /* Text of the hint line that follows every option error. */
 #define OPTIONS_HINT "Try '" OPTIONS_PROGRAM " --help'."
+
+/* The XPC name of the network service by default (--network-service). */
+#define OPTIONS_NETWORK_SERVICE "com.github.nirs.vmnet-helper.networks"
 
 /* Longest error message options_parse() produces, with the NUL. */
 #define OPTIONS_ERROR_MAX 256
@@ -85,10 +89,15 @@ struct options {
 	unsigned stats_interval; /* seconds, 0 = no periodic stats */
 	bool verbose;
 	bool allow_root;
-	bool stream;             /* --stream: frames with a length on a stream socket */
-	const char *user;        /* --user NAME|UID[:GID], NULL if not given */
-	const char *serve_path;  /* --serve-stream PATH, NULL if not given */
-	const char *serve_group; /* --serve-group GROUP, NULL: the default */
+	bool stream;                 /* --stream: frames with a length on a stream socket */
+	const char *user;            /* --user NAME|UID[:GID], NULL if not given */
+	const char *serve_path;      /* --serve-stream PATH, NULL if not given */
+	const char *serve_group;     /* --serve-group GROUP, NULL: the default */
+	struct netopts net;          /* --mtu, --port-forward, --network-id, ... */
+	const char *network_name;    /* --network, NULL without */
+	const char *network_service; /* --network-service, NULL: the default */
+	const char *network_config;  /* --network-config, NULL: the default */
+	bool serve_networks;         /* --serve-networks */
 };
 
 int options_parse(int argc, char *const argv[], struct options *opts,
@@ -98,6 +107,7 @@ const struct options_spec *options_lookup_short(char c);
 void options_print_table(FILE *out, unsigned skip_flags);
 void options_usage(FILE *out);
 const char *options_mode_name(enum options_mode mode);
+bool options_describes_network(const struct options_spec *spec);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,8 @@ enum sock_wait {
 
 int sock_check_fd(int fd, int *type, const char **reason);
 void sock_buffer_sizes(uint64_t max_packet_size, unsigned batch, int *sndbuf, int *rcvbuf);
-int sock_set_buffers(int fd, int sndbuf, int rcvbuf);
+int sock_set_buffers(int fd, int *sndbuf, int *rcvbuf, int min);
+void sock_size_buffers(int fd, uint64_t max_packet_size, unsigned batch, const char *whose);
 int sock_lock(const char *path);
 int sock_bind(const char *path);
 int sock_listen(const char *path, int backlog);

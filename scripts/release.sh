@@ -30,7 +30,7 @@
 # Environment: B (build dir, default build), RELEASE_OUT (output directory,
 # default $B/release); on macOS CJSON_SRC, an unpacked cJSON source tree
 # (default: Homebrew's download of cjson); elsewhere the variables of
-# scripts/macos-cross.sh (WARNINGS, ZIG_DIR, ZIG_CACHE, CJSON_DIR).
+# scripts/macos-cross.sh (CROSS_DIR, ZIG_CACHE).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -56,10 +56,10 @@ absolute() {
 
 B=$(absolute "${B:-build}")
 REL=$(absolute "${RELEASE_OUT:-$B/release}")
-# Caches of the cross build stay in the working tree's build directory.
-ZIG_DIR=$(absolute "${ZIG_DIR:-$B/zig}")
-CJSON_DIR=$(absolute "${CJSON_DIR:-$B/cjson}")
-export B VERSION COMMIT SOURCE_DATE_EPOCH ZIG_DIR CJSON_DIR
+# zig's cache stays in the working tree's build directory.
+ZIG_CACHE=$(absolute "${ZIG_CACHE:-$B/zig-cache}")
+CROSS_DIR=${CROSS_DIR:-/usr/local/lib/vmnet-helper-cross}
+export B VERSION COMMIT SOURCE_DATE_EPOCH ZIG_CACHE CROSS_DIR
 
 die() {
 	echo "release: $*" >&2
@@ -87,7 +87,8 @@ sha256() {
 # The files install.sh expects besides the programs; a release without them
 # is broken, a check build only warns.
 DOCS="docs/man/vmnet-helper.8 docs/man/vmnet-client.1 sudoers.d/vmnet-helper
-	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md"
+	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
+	scripts/macos/launchd/com.github.nirs.vmnet-helper.networks.plist"
 
 check_docs() {
 	missing=
@@ -126,6 +127,10 @@ stage() {
 			cp "$f" "$doc/sudoers.d/"
 			;;
 		install.sh) cp "$f" "$top/" ;;
+		scripts/macos/launchd/*)
+			mkdir -p "$doc/launchd"
+			cp "$f" "$doc/launchd/"
+			;;
 		*) cp "$f" "$doc/" ;;
 		esac
 	done
@@ -148,9 +153,14 @@ archive() {
 	else
 		owner="--uid 0 --gid 0 --numeric-owner"
 	fi
+	# COPYFILE_DISABLE: macOS's bsdtar would add "._" AppleDouble entries
+	# for extended attributes (and install.sh refuses an archive with one).
 	# shellcheck disable=SC2086 # owner is a list of options
-	(cd "$1" && tar -c -f - --format=ustar --no-recursion $owner -T "$list") |
+	(cd "$1" && COPYFILE_DISABLE=1 tar -c -f - --format=ustar --no-recursion $owner -T "$list") |
 		gzip -9 -n >"$2" || die "cannot write $2"
+	# The archive holds exactly the staged names, nothing tar added.
+	gzip -dc "$2" | tar -t -f - | sed 's|/$||' | cmp -s - "$list" ||
+		die "$2 does not list exactly the staged files (AppleDouble entries?)"
 }
 
 # Write SHA256SUMS in directory $1 for the archives in it.
@@ -205,12 +215,11 @@ release_macos() {
 		lipo "$uni/$prog" -verify_arch arm64 x86_64 ||
 			die "$uni/$prog is not arm64 + x86_64"
 	done
-	codesign --force --sign - --timestamp=none \
-		--entitlements scripts/macos/vmnet-helper.entitlements "$uni/vmnet-helper"
+	scripts/macos/sign.sh "$uni/vmnet-helper" || die "cannot sign $uni/vmnet-helper"
 	codesign --force --sign - --timestamp=none "$uni/vmnet-client"
-	codesign --display --entitlements - "$uni/vmnet-helper" 2>/dev/null |
-		grep -q com.apple.security.virtualization ||
-		die "vmnet-helper lacks the virtualization entitlement"
+	codesign --verify --strict "$uni/vmnet-client" || die "$uni/vmnet-client: bad signature"
+	scripts/macos/check-binds.py "$MACOS_MIN" "$uni/vmnet-helper" "$uni/vmnet-client" ||
+		die "the universal binaries would not load on macOS $MACOS_MIN"
 	stage "$WORK/stage" "$uni" "$CJSON_SRC/LICENSE"
 	archive "$WORK/stage" "$REL/$NAME.tar.gz"
 	checksums "$REL"
@@ -234,7 +243,7 @@ release_cross() {
 		}
 		for arch in $ARCHS; do
 			stage "$WORK/run$run/stage-$arch" "$WORK/run$run/$arch" \
-				"$CJSON_DIR/src/LICENSE"
+				"$CROSS_DIR/cjson/src/LICENSE"
 			archive "$WORK/run$run/stage-$arch" "$WORK/run$run/$NAME-macos-$arch.tar.gz"
 		done
 		checksums "$WORK/run$run"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# Install what building, testing and benchmarking need on Debian 12.
-# Used by the README and by .ci/run. Run as root; safe to run again.
+# Install what building, testing and benchmarking need on Debian 12, and
+# the macOS cross build's zig and cJSON source (scripts/macos/cross-deps.sh),
+# so that no build or test downloads anything. Used by the README and by
+# .ci/run. Run as root; safe to run again.
 set -eu
 
 packages="build-essential clang libblocksruntime-dev libcjson-dev libcmocka-dev
@@ -10,7 +12,7 @@ packages="build-essential clang libblocksruntime-dev libcjson-dev libcmocka-dev
 	python3 python3-pytest python3-scapy iperf3
 	clang-format cppcheck shellcheck mandoc groff-base sudo git
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
-	file dpkg-dev"
+	file dpkg-dev llvm"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup-deps: must run as root (sudo $0)" >&2
@@ -28,10 +30,11 @@ for p in $packages; do
 done
 if [ -z "$missing" ]; then
 	echo "setup-deps: all packages present"
-	exit 0
+else
+	echo "setup-deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086 # one word per package is wanted
+	apt-get install -y -q --no-install-recommends $missing
 fi
-echo "setup-deps: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086 # one word per package is wanted
-apt-get install -y -q --no-install-recommends $missing
+"$(dirname "$0")/macos/cross-deps.sh"

@@ -221,6 +221,9 @@ await_info(struct run *r)
 			return -1;
 		}
 		await_helper_exit(r);
+		if (r->sup.helper.exited &&
+		    client_launch_fall_back(&r->launch, geteuid() == 0, r->sup.helper.status))
+			return -1; /* start_and_await() tries sudo */
 		if (r->sup.helper.exited)
 			log_error("vmnet-helper %s before reporting its interface",
 			          client_proc_describe(r->sup.helper.status, why, sizeof(why)));
@@ -246,6 +249,31 @@ await_info(struct run *r)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Start the helper and wait for its line. On macOS 26 a direct start fails
+ * for a helper without the entitlement (built from source and not
+ * installed with install.sh or make install): then once more with sudo.
+ */
+static int
+start_and_await(struct run *r)
+{
+	if (start_helper(r) == 0 && await_info(r) == 0)
+		return 0;
+	/* Set by client_launch_fall_back(), in await_info(). */
+	if (!r->launch.direct_refused || r->launch.mode != CLIENT_LAUNCH_DIRECT)
+		return -1;
+	log_info("vmnet refused to start the interface without root (vmnet-helper not signed "
+	         "with com.apple.security.virtualization?); trying sudo");
+	close(r->info_fd);
+	r->info_fd = -1;
+	close(r->command_fd);
+	r->command_fd = -1;
+	memset(&r->sup.helper, 0, sizeof(r->sup.helper));
+	if (choose_launch(r) < 0)
+		return -1;
+	return start_helper(r) == 0 && await_info(r) == 0 ? 0 : -1;
 }
 
 /* Socket mode: connect to the helper's socket once it is bound. */
@@ -287,7 +315,6 @@ static void
 size_command_socket(struct run *r)
 {
 	uint64_t max_packet = 0, read_max = 0, write_max = 0;
-	int sndbuf, rcvbuf;
 
 	if (client_info_get_u64(r->line, "vmnet_max_packet_size", &max_packet) < 0) {
 		log_warn("no vmnet_max_packet_size in the interface line; default socket buffers");
@@ -295,15 +322,8 @@ size_command_socket(struct run *r)
 	}
 	client_info_get_u64(r->line, "vmnet_read_max_packets", &read_max);
 	client_info_get_u64(r->line, "vmnet_write_max_packets", &write_max);
-	sock_buffer_sizes(max_packet, fwd_batch_size(max_packet, read_max, write_max), &sndbuf,
-	                  &rcvbuf);
-	/* As the helper sizes a stream: the send side as large as the receive side. */
-	if (r->opts.helper_opts.stream)
-		sndbuf = rcvbuf;
-	if (sock_set_buffers(r->command_fd, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set the command's socket buffers (%d, %d)", sndbuf, rcvbuf);
-	else
-		log_debug("command socket buffers: send %d, receive %d", sndbuf, rcvbuf);
+	sock_size_buffers(r->command_fd, max_packet,
+	                  fwd_batch_size(max_packet, read_max, write_max), "command socket");
 }
 
 static int
@@ -382,7 +402,7 @@ main(int argc, char *argv[])
 		cleanup(&r);
 		return r.code;
 	}
-	if (start_helper(&r) < 0 || await_info(&r) < 0 || connect_helper(&r) < 0) {
+	if (start_and_await(&r) < 0 || connect_helper(&r) < 0) {
 		code = abort_run(&r);
 	} else {
 		size_command_socket(&r);

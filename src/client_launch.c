@@ -20,6 +20,7 @@
 
 #include "client_os.h"
 #include "client_proc.h"
+#include "vmnet_if.h"
 
 #define SUDO                "sudo"
 #define SUDO_NONINTERACTIVE "--non-interactive"
@@ -150,7 +151,7 @@ client_launch_choose(struct client_launch *l, char *msg, size_t size)
 	int rc;
 
 	msg[0] = '\0';
-	if (geteuid() == 0 || !client_os_vmnet_needs_root()) {
+	if (geteuid() == 0 || (!l->direct_refused && !client_os_vmnet_needs_root())) {
 		l->mode = CLIENT_LAUNCH_DIRECT;
 		return 0;
 	}
@@ -168,6 +169,16 @@ client_launch_choose(struct client_launch *l, char *msg, size_t size)
 		return rc;
 	errno = l->interrupted && l->interrupted(l->ctx) ? EINTR : EPERM;
 	return -1;
+}
+
+bool
+client_launch_fall_back(struct client_launch *l, bool root, int wait_status)
+{
+	if (root || l->mode != CLIENT_LAUNCH_DIRECT || l->direct_refused ||
+	    !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != VMNET_IF_EXIT_NOT_AUTHORIZED)
+		return false;
+	l->direct_refused = true;
+	return true;
 }
 
 const char *

@@ -14,9 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os_version.h"
+
 #ifdef __APPLE__
 #include <mach-o/dyld.h>
-#include <sys/sysctl.h>
 #endif
 
 int
@@ -93,15 +94,6 @@ client_os_helper_path(const char *helper, char *buf, size_t size)
 bool
 client_os_vmnet_needs_root(void)
 {
-#ifdef __APPLE__
-	char version[32];
-	size_t len = sizeof(version);
-
-	/* "26.1" and later: vmnet needs no root. Unknown: assume it does. */
-	if (sysctlbyname("kern.osproductversion", version, &len, NULL, 0) != 0)
-		return true;
-	return strtol(version, NULL, 10) < 26;
-#else
-	return true;
-#endif
+	/* Unknown (0, and the Linux platform): assume it does. */
+	return os_version_current() < 26;
 }

@@ -33,6 +33,22 @@ static const int caught[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
  * sent the signal, e.g. a terminal's Ctrl-C to its foreground group. */
 #define SIG_FROM_KERNEL 0x80
 
+/*
+ * A process sent it: kill(2) and killpg(3) (SI_USER), sigqueue(3)
+ * (SI_QUEUE), tgkill(2) (Linux: SI_TKILL). Anything else came from the
+ * kernel, like a terminal's Ctrl-C: Linux says SI_KERNEL, macOS has no
+ * such code and leaves si_code 0, which is not its SI_USER (0x10001).
+ */
+bool
+client_sup_sent_by_process(int si_code)
+{
+#ifdef SI_TKILL
+	if (si_code == SI_TKILL)
+		return true;
+#endif
+	return si_code == SI_USER || si_code == SI_QUEUE;
+}
+
 static void
 on_signal(int sig, siginfo_t *info, void *context)
 {
@@ -41,12 +57,8 @@ on_signal(int sig, siginfo_t *info, void *context)
 	ssize_t n;
 
 	(void)context;
-#ifdef SI_KERNEL
-	if (info != NULL && info->si_code == SI_KERNEL)
+	if (info != NULL && !client_sup_sent_by_process(info->si_code))
 		b |= SIG_FROM_KERNEL;
-#else
-	(void)info;
-#endif
 	/* Non-blocking: the pipe fills only if nobody reads for 64 KiB of
 	 * signals, and then it already holds a wake-up. */
 	n = write(sig_pipe[1], &b, 1);
@@ -109,7 +121,7 @@ reap(struct client_sup *s)
 
 /*
  * A signal for the client goes to the command too. Not when the kernel sent
- * it (Linux tells: SI_KERNEL): a terminal sends Ctrl-C, Ctrl-\\ and hangup
+ * it (client_sup_sent_by_process()): a terminal sends Ctrl-C, Ctrl-\\ and hangup
  * to the whole foreground group, the command included, and a VM should not
  * see one Ctrl-C twice.
  */

@@ -2,9 +2,9 @@
 /*
  * fwd.c - batched forwarding between vmnet and the VM socket (see fwd.h).
  *
- * Theory of operation: each direction owns one buffer of count frames of
- * max_packet_size bytes, and three arrays bound to it once: iov[i] points
- * at frame i, msg[i] (socket side) and pkt[i] (vmnet side) point at iov[i].
+ * Theory of operation: each direction owns one buffer of count slots of
+ * max_packet_size + 1 bytes, and three arrays bound to it once: iov[i] points
+ * at slot i, msg[i] (socket side) and pkt[i] (vmnet side) point at iov[i].
  * A frame read on one side is written to the other from the same memory.
  * Per batch only lengths and flags are reset. Counters are added once per
  * batch. With a stream socket (stream.h) the same batches go through
@@ -16,6 +16,11 @@
  * it, and on macOS connect() does not filter the senders of a datagram
  * socket at all: fwd_only_from() makes each datagram's source address
  * checked, and a datagram from anyone but the client is dropped.
+ *
+ * Each slot is max_packet_size + 1 bytes, and the VM's datagrams are
+ * received into all of it: a datagram longer than a frame then shows up as
+ * longer and is dropped, whatever msg_flags says (xnu's recvmsg_x() cuts a
+ * datagram to its slot without setting MSG_TRUNC on it).
  *
  * A 0-byte datagram from the VM is a runt like any other and is dropped:
  * on a datagram socket it is valid data, not end of file. recvmsg_x()
@@ -58,18 +63,18 @@ fwd_batch_size(uint64_t max_packet_size, uint64_t read_max, uint64_t write_max)
 }
 
 static int
-dir_init(struct fwd_dir *d, size_t max_packet_size, unsigned count, struct stats_dir *stats)
+dir_init(struct fwd_dir *d, size_t slot_size, unsigned count, struct stats_dir *stats)
 {
 	d->count = count;
 	d->stats = stats;
-	d->buf = calloc(count, max_packet_size);
+	d->buf = calloc(count, slot_size);
 	d->iov = calloc(count, sizeof(*d->iov));
 	d->pkt = calloc(count, sizeof(*d->pkt));
 	d->msg = calloc(count, sizeof(*d->msg));
 	if (!d->buf || !d->iov || !d->pkt || !d->msg)
 		return -1;
 	for (unsigned i = 0; i < count; i++) {
-		d->iov[i].iov_base = d->buf + (size_t)i * max_packet_size;
+		d->iov[i].iov_base = d->buf + (size_t)i * slot_size;
 		d->pkt[i].vm_pkt_iov = &d->iov[i];
 		d->pkt[i].vm_pkt_iovcnt = 1;
 		d->msg[i].msg_iov = &d->iov[i];
@@ -103,8 +108,8 @@ fwd_init(struct fwd *f, interface_ref iface, int sock, size_t max_packet_size, u
 	f->iface = iface;
 	f->sock = sock;
 	f->max_packet_size = max_packet_size;
-	if (dir_init(&f->host_to_vm, max_packet_size, batch, &stats->host_to_vm) < 0 ||
-	    dir_init(&f->vm_to_host, max_packet_size, batch, &stats->vm_to_host) < 0) {
+	if (dir_init(&f->host_to_vm, max_packet_size + 1, batch, &stats->host_to_vm) < 0 ||
+	    dir_init(&f->vm_to_host, max_packet_size + 1, batch, &stats->vm_to_host) < 0) {
 		fwd_free(f);
 		errno = ENOMEM;
 		return -1;
@@ -329,7 +334,7 @@ fwd_vm_to_host(struct fwd *f)
 	ssize_t r;
 
 	for (unsigned i = 0; i < d->count; i++) {
-		d->iov[i].iov_len = f->max_packet_size;
+		d->iov[i].iov_len = f->max_packet_size + 1;
 		d->msg[i].msg_flags = 0;
 		d->msg[i].msg_datalen = 0;
 		if (f->from) {

@@ -42,6 +42,7 @@
 #include "isolate.h"
 #include "log.h"
 #include "options.h"
+#include "os_version.h"
 #include "priv.h"
 #include "sandbox.h"
 #include "serve.h"
@@ -49,6 +50,9 @@
 #include "stats.h"
 #include "stop.h"
 #include "stream.h"
+#include "netclient.h"
+#include "netstart.h"
+#include "netsvc.h"
 #include "vmnet_if.h"
 
 #ifndef VERSION
@@ -65,10 +69,12 @@ struct helper {
 	dispatch_queue_t vm_queue;      /* vm->host loop */
 	dispatch_queue_t control_queue; /* signals and stats */
 	struct vmnet_if vif;
+	enum netopts_api api;   /* how the network options are served */
 	int sock;               /* the VM socket */
 	int lock_fd;            /* --socket: PATH.lock, held */
 	bool socket_bound;      /* --socket: PATH exists and is ours */
 	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
+	bool not_authorized;    /* vmnet refused the start: no root or entitlement */
 	struct stats stats;
 	struct fwd fwd;
 	bool stream;             /* the VM socket is a stream (--stream, or --fd's type) */
@@ -101,7 +107,10 @@ parse_options(struct helper *h, int argc, char *argv[])
 		printf("version: %s\ncommit: %s\n", VERSION, COMMIT);
 		exit(EXIT_SUCCESS);
 	case OPTIONS_LIST_SHARED_INTERFACES:
+		break;
 	case OPTIONS_RUN:
+		if (netopts_plan(&h->opts.net, netopts_have_network_api(), &h->api, error) < 0)
+			log_fatal("%s", error);
 		break;
 	}
 }
@@ -285,24 +294,41 @@ setup_control(struct helper *h)
 static int
 start_interface(struct helper *h)
 {
-	xpc_object_t desc = vmnet_if_describe(&h->opts);
-	vmnet_return_t status = VMNET_SUCCESS;
+	struct netstart_error err = {"vmnet_start_interface", VMNET_SUCCESS};
+	xpc_object_t desc = NULL;
 	int rc;
 
-	if (!desc) {
-		log_error("cannot build the interface description");
-		return -1;
+	if (h->opts.network_name) {
+		if (netclient_start(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC) <
+		    0)
+			return -1;
+		rc = 0;
+	} else if (h->api == NETOPTS_API_NETWORK) {
+		rc = netstart_network(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
+		                      &err);
+	} else {
+		desc = vmnet_if_describe(&h->opts);
+		if (!desc) {
+			log_error("cannot build the interface description");
+			return -1;
+		}
+		rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
+		                    &err.status);
+		xpc_release(desc);
+		if (rc == 0 && h->opts.net.nforwards)
+			rc = netstart_forwards(&h->vif, &h->opts.net, VMNET_IF_START_TIMEOUT_SEC,
+			                       &err);
 	}
-	rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC, &status);
-	xpc_release(desc);
 	if (rc < 0 && errno == ETIMEDOUT) {
 		log_error("vmnet did not start the interface within %d seconds",
 		          VMNET_IF_START_TIMEOUT_SEC);
 		return -1;
 	}
 	if (rc < 0) {
-		log_error("cannot start the vmnet interface: %s (%s, %u)",
-		          vmnet_if_status_meaning(status), vmnet_if_status_name(status), status);
+		log_error("cannot start the vmnet interface: %s (%s, %u) in %s",
+		          vmnet_if_status_meaning(err.status), vmnet_if_status_name(err.status),
+		          err.status, err.what);
+		h->not_authorized = vmnet_if_status_unauthorized(err.status, os_version_current());
 		return -1;
 	}
 	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
@@ -310,8 +336,13 @@ start_interface(struct helper *h)
 		          (unsigned long long)h->vif.max_packet_size);
 		return -1;
 	}
-	log_info("started vmnet interface in %s mode, max packet size %llu",
-	         options_mode_name(h->opts.mode), (unsigned long long)h->vif.max_packet_size);
+	if (h->opts.network_name)
+		log_info("started vmnet interface on network %s, max packet size %llu",
+		         h->opts.network_name, (unsigned long long)h->vif.max_packet_size);
+	else
+		log_info("started vmnet interface in %s mode, max packet size %llu",
+		         options_mode_name(h->opts.mode),
+		         (unsigned long long)h->vif.max_packet_size);
 	return 0;
 }
 
@@ -440,7 +471,7 @@ static int
 setup_socket(struct helper *h)
 {
 	unsigned batch = fwd_batch_size(h->vif.max_packet_size, h->vif.read_max, h->vif.write_max);
-	int sndbuf, rcvbuf, rc = 0;
+	int rc = 0;
 
 	if (h->opts.socket_path)
 		rc = serve_path(h);
@@ -448,14 +479,7 @@ setup_socket(struct helper *h)
 		h->sock = h->opts.fd;
 	if (rc != 0)
 		return rc;
-	sock_buffer_sizes(h->vif.max_packet_size, batch, &sndbuf, &rcvbuf);
-	/* A stream's send buffer bounds the bytes in flight: size it as the receive side. */
-	if (h->stream)
-		sndbuf = rcvbuf;
-	if (sock_set_buffers(h->sock, sndbuf, rcvbuf) < 0)
-		log_warn_errno("cannot set socket buffers to %d/%d bytes", sndbuf, rcvbuf);
-	else
-		log_debug("socket buffers: send %d, receive %d bytes requested", sndbuf, rcvbuf);
+	sock_size_buffers(h->sock, h->vif.max_packet_size, batch, "socket");
 	return 0;
 }
 
@@ -745,6 +769,8 @@ main(int argc, char *argv[])
 	block_signals();
 	log_init("main");
 	parse_options(&h, argc, argv);
+	if (h.opts.serve_networks)
+		return netsvc_main(&h.opts);
 	list_shared_interfaces(&h);
 	serve_stream(&h, argc, argv);
 	select_user(&h);
@@ -773,5 +799,5 @@ out:
 	if (stop_interface(&h) < 0)
 		status = EXIT_FAILURE;
 	remove_socket(&h);
-	return status;
+	return h.not_authorized ? VMNET_IF_EXIT_NOT_AUTHORIZED : status;
 }

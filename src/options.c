@@ -24,7 +24,8 @@
 struct parse {
 	struct options *opts;
 	struct in_addr start, end, mask;
-	uint32_t seen; /* bit i: table entry i was given */
+	uint64_t seen;    /* bit i: table entry i was given */
+	const char *name; /* of the option being applied */
 	const char *reason;
 	char reason_buf[160];
 };
@@ -273,6 +274,49 @@ set_version(struct parse *p, const char *value)
 	return 0;
 }
 
+/* The network options: netopts.c parses them. */
+static int
+set_net(struct parse *p, const char *value)
+{
+	return netopts_set(&p->opts->net, p->name, value, &p->reason);
+}
+
+/* Named networks of a network service (netsvc.c, netclient.c). */
+static int
+set_service_string(struct parse *p, const char *value, const char **out, const char *what)
+{
+	if (*value == '\0')
+		return reasonf(p, "empty %s", what);
+	*out = value;
+	return 0;
+}
+
+static int
+set_network(struct parse *p, const char *value)
+{
+	return set_service_string(p, value, &p->opts->network_name, "network name");
+}
+
+static int
+set_network_service(struct parse *p, const char *value)
+{
+	return set_service_string(p, value, &p->opts->network_service, "service name");
+}
+
+static int
+set_network_config(struct parse *p, const char *value)
+{
+	return set_service_string(p, value, &p->opts->network_config, "path");
+}
+
+static int
+set_serve_networks(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->serve_networks = true;
+	return 0;
+}
+
 static int
 set_help(struct parse *p, const char *value)
 {
@@ -316,6 +360,41 @@ static const struct option_entry table[] = {
     {{"enable-tso", 0, false, 0, NULL, "enable TCP segmentation offload (64 KiB frames)"}, set_tso},
     {{"enable-checksum-offload", 0, false, 0, NULL, "enable checksum offload"},
      set_checksum_offload},
+    {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (shared, host)"}, set_net},
+    {{"ipv6-prefix", 0, true, 0, "PREFIX", "IPv6 ULA prefix/length of the network (macOS 26)"},
+     set_net},
+    {{"disable-dhcp", 0, false, 0, NULL, "no DHCP server on the network (macOS 26)"}, set_net},
+    {{"disable-dns-proxy", 0, false, 0, NULL, "no DNS proxy on the network (macOS 26)"}, set_net},
+    {{"disable-nat44", 0, false, 0, NULL, "no IPv4 NAT to the outside (shared, macOS 26)"},
+     set_net},
+    {{"disable-nat66", 0, false, 0, NULL, "no IPv6 NAT to the outside (shared, macOS 26)"},
+     set_net},
+    {{"disable-router-advertisement", 0, false, 0, NULL,
+      "no IPv6 router advertisements (macOS 26)"},
+     set_net},
+    {{"external-interface", 0, true, 0, "NAME", "uplink of the shared network (macOS 26)"},
+     set_net},
+    {{"dhcp-reservation", 0, true, 0, "RESERVATION", "MAC=IPV4 fixed lease, repeatable (macOS 26)"},
+     set_net},
+    {{"port-forward", 0, true, 0, "RULE",
+      "PROTO:[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT, repeatable (shared)"},
+     set_net},
+    {{"network-id", 0, true, 0, "UUID", "isolated host network without DHCP, shared by id"},
+     set_net},
+    {{"host-ip-address", 0, true, 0, "ADDR", "host's IPv4 address on the --network-id network"},
+     set_net},
+    {{"host-subnet-mask", 0, true, 0, "MASK", "its subnet mask (with --host-ip-address)"}, set_net},
+    {{"host-ipv6-address", 0, true, 0, "ADDR", "host's IPv6 address on the --network-id network"},
+     set_net},
+    {{"network", 0, true, 0, "NAME", "join the named network of a network service (macOS 26)"},
+     set_network},
+    {{"network-service", 0, true, 0, "SERVICE",
+      "the network service's XPC name (default " OPTIONS_NETWORK_SERVICE ")"},
+     set_network_service},
+    {{"network-config", 0, true, 0, "PATH", "the network service's file of named networks"},
+     set_network_config},
+    {{"serve-networks", 0, false, 0, NULL, "run the network service that --network talks to"},
+     set_serve_networks},
     {{"stats-interval", 0, true, 0, "SECONDS", "log forwarding statistics every SECONDS"},
      set_stats_interval},
     {{"user", 0, true, 0, "USER",
@@ -331,7 +410,7 @@ static const struct option_entry table[] = {
     {{"help", 'h', false, OPTIONS_F_ACTION, NULL, "print this help"}, set_help},
 };
 
-_Static_assert(ARRAY_SIZE(table) <= 32, "parse.seen has one bit per option");
+_Static_assert(ARRAY_SIZE(table) <= 64, "parse.seen has one bit per option");
 
 static const struct option_entry *
 entry_long(const char *name, size_t len)
@@ -395,13 +474,14 @@ options_mode_name(enum options_mode mode)
 static int
 apply(struct parse *p, const struct option_entry *e, const char *value, char *error)
 {
-	uint32_t bit = 1u << (e - table);
+	uint64_t bit = UINT64_C(1) << (e - table);
 
-	if (p->seen & bit) {
+	if ((p->seen & bit) && !netopts_is_repeatable(e->spec.name)) {
 		snprintf(error, OPTIONS_ERROR_MAX, "--%s: given more than once", e->spec.name);
 		return -1;
 	}
 	p->seen |= bit;
+	p->name = e->spec.name;
 	if (e->set(p, value) < 0) {
 		snprintf(error, OPTIONS_ERROR_MAX, "--%s: invalid value '%s': %s", e->spec.name,
 		         value, p->reason);
@@ -476,7 +556,65 @@ parse_short(struct parse *p, int argc, char *const argv[], int *i, char *error)
 static bool
 given(const struct parse *p, const char *name)
 {
-	return p->seen & (1u << (entry_long(name, strlen(name)) - table));
+	return p->seen & (UINT64_C(1) << (entry_long(name, strlen(name)) - table));
+}
+
+/*
+ * options_describes_network() - whether @spec describes the network an
+ * interface gets (mode, addresses, the network options), which a named
+ * network of a network service decides instead
+ */
+bool
+options_describes_network(const struct options_spec *spec)
+{
+	static const char *const classic[] = {"operation-mode", "shared-interface", "start-address",
+	                                      "end-address",    "subnet-mask",      "nat66-prefix"};
+	const struct option_entry *e = entry_long(spec->name, strlen(spec->name));
+
+	if (e != NULL && e->set == set_net)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(classic); i++) {
+		if (strcmp(spec->name, classic[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Rules of --network and --serve-networks. Return: 0 or -1. */
+static int
+check_service_rules(const struct parse *p, char *error)
+{
+	const struct options *o = p->opts;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(table); i++) {
+		const char *name = table[i].spec.name;
+
+		if (!(p->seen & (UINT64_C(1) << i)))
+			continue;
+		if (o->network_name && (options_describes_network(&table[i].spec) ||
+		                        strcmp(name, "interface-id") == 0)) {
+			snprintf(error, OPTIONS_ERROR_MAX,
+			         "--network and --%s: cannot be used together (the named network "
+			         "decides)",
+			         name);
+			return -1;
+		}
+		if (o->serve_networks && strcmp(name, "serve-networks") != 0 &&
+		    strcmp(name, "network-service") != 0 && strcmp(name, "network-config") != 0 &&
+		    strcmp(name, "verbose") != 0) {
+			snprintf(error, OPTIONS_ERROR_MAX,
+			         "--serve-networks and --%s: cannot be used together", name);
+			return -1;
+		}
+	}
+	if (!o->network_name && !o->serve_networks && (o->network_service || o->network_config)) {
+		snprintf(error, OPTIONS_ERROR_MAX,
+		         "--%s: only valid with --network or --serve-networks",
+		         o->network_service ? "network-service" : "network-config");
+		return -1;
+	}
+	return 0;
 }
 
 /* Rules between options, checked after all were parsed. Return: 0 or -1. */
@@ -489,6 +627,10 @@ check_rules(struct parse *p, char *error)
 	const char *reason;
 
 #define FAIL(...) (snprintf(error, OPTIONS_ERROR_MAX, __VA_ARGS__), -1)
+	if (check_service_rules(p, error) < 0)
+		return -1;
+	if (o->serve_networks)
+		return 0;
 	if ((o->fd >= 0) + !!o->socket_path + !!o->serve_path > 1)
 		return FAIL("--fd, --socket, --serve-stream: only one of them may be given");
 	if (o->fd < 0 && !o->socket_path && !o->serve_path)
@@ -519,7 +661,19 @@ check_rules(struct parse *p, char *error)
 		return FAIL("--nat66-prefix: only valid in shared mode");
 #undef FAIL
 	p->opts->has_dhcp_range = n_addr == 3;
-	return 0;
+	return netopts_check(&p->opts->net,
+	                     &(struct netopts_context){
+	                         .shared = o->mode == OPTIONS_MODE_SHARED,
+	                         .host = o->mode == OPTIONS_MODE_HOST,
+	                         .bridged = o->mode == OPTIONS_MODE_BRIDGED,
+	                         .has_dhcp_range = n_addr == 3,
+	                         .start = p->start,
+	                         .end = p->end,
+	                         .mask = p->mask,
+	                         .has_nat66_prefix = o->has_nat66_prefix,
+	                         .has_interface_id = o->has_interface_id,
+	                     },
+	                     error);
 }
 
 /*
@@ -576,7 +730,9 @@ options_print_table(FILE *out, unsigned skip_flags)
 		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", s->short_name ? '-' : ' ',
 		         s->short_name ? s->short_name : ' ', s->short_name ? ", " : "  ", s->name,
 		         s->arg_name ? " " : "", s->arg_name ? s->arg_name : "");
-		fprintf(out, "  %-34s %s\n", left, s->help);
+		/* At least two spaces before the help, as tools parsing it expect. */
+		fprintf(out, "  %-*s %s\n", strlen(left) < 34 ? 34 : (int)strlen(left) + 1, left,
+		        s->help);
 	}
 }
 
@@ -586,6 +742,10 @@ options_usage(FILE *out)
 {
 	fprintf(out, "Usage: " OPTIONS_PROGRAM " (--fd FD | --socket PATH) [options]\n"
 	             "       " OPTIONS_PROGRAM " --serve-stream PATH [options]\n"
+	             "       " OPTIONS_PROGRAM " (--fd FD | --socket PATH) --network NAME "
+	             "[--network-service SERVICE] [options]\n"
+	             "       " OPTIONS_PROGRAM " --serve-networks [--network-config PATH] "
+	             "[--network-service SERVICE] [-v]\n"
 	             "       " OPTIONS_PROGRAM " --list-shared-interfaces | --version | --help\n"
 	             "\n"
 	             "Create one vmnet interface, print its parameters as one JSON line on\n"

@@ -29,6 +29,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /*
  * Receive buffer, from the predecessor's measurements: 4 MiB fills in
  * about 2.6 ms at full speed without offload; 8 MiB with TSO (64 KiB
@@ -109,18 +111,78 @@ sock_buffer_sizes(uint64_t max_packet_size, unsigned batch, int *sndbuf, int *rc
 }
 
 /*
- * sock_set_buffers() - set SO_SNDBUF and SO_RCVBUF
+ * Set option @opt to @want bytes; while the system refuses the size (xnu
+ * fails with ENOBUFS above about kern.ipc.maxsockbuf * 2048 / 2304, where
+ * Linux clamps to net.core.wmem_max/rmem_max), halve it, down to @min.
  *
- * The system may grant less (Linux caps at net.core.wmem_max/rmem_max).
+ * Return: the size getsockopt() reports then, or -1 with errno
+ */
+static int
+fit_buffer(int fd, int opt, int want, int min)
+{
+	int size = want;
+	socklen_t len = sizeof(size);
+
+	while (setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0) {
+		if (errno != ENOBUFS || size <= min)
+			return -1;
+		size = size / 2 > min ? size / 2 : min;
+	}
+	if (getsockopt(fd, SOL_SOCKET, opt, &size, &len) < 0)
+		return -1;
+	return size;
+}
+
+/*
+ * sock_set_buffers() - set SO_SNDBUF and SO_RCVBUF as close to the request
+ * as the system allows, but not below @min
+ * @sndbuf, @rcvbuf:	in: the sizes wanted; out: the sizes granted
+ * @min:	the least worth asking for: one maximum frame
  *
- * Return: 0, or -1 with errno
+ * A granted size may still be below @min where the system clamps instead
+ * of refusing (Linux); the caller decides what that means.
+ *
+ * Return: 0, or -1 with errno (ENOBUFS: even @min was refused)
  */
 int
-sock_set_buffers(int fd, int sndbuf, int rcvbuf)
+sock_set_buffers(int fd, int *sndbuf, int *rcvbuf, int min)
 {
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
+	int snd = fit_buffer(fd, SO_SNDBUF, *sndbuf, min);
+	int rcv = snd < 0 ? -1 : fit_buffer(fd, SO_RCVBUF, *rcvbuf, min);
+
+	if (rcv < 0)
 		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	*sndbuf = snd;
+	*rcvbuf = rcv;
+	return 0;
+}
+
+/*
+ * sock_size_buffers() - size @fd's buffers for frames of @max_packet_size
+ * in batches of @batch (sock_buffer_sizes()), and log the result: debug
+ * when every size holds one frame, a warning when not
+ * @whose:	for the log, e.g. "socket" or "command socket"
+ */
+void
+sock_size_buffers(int fd, uint64_t max_packet_size, unsigned batch, const char *whose)
+{
+	int min = max_packet_size > INT_MAX ? INT_MAX : (int)max_packet_size;
+	int snd, rcv;
+
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	sock_buffer_sizes(max_packet_size, batch, &snd, &rcv);
+	/* A stream's send buffer bounds the bytes in flight: as large as the receive side. */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
+		snd = rcv;
+	if (sock_set_buffers(fd, &snd, &rcv, min) < 0)
+		log_warn_errno("cannot set %s buffers to one frame (%d bytes)", whose, min);
+	else if (snd < min || rcv < min)
+		log_warn("%s buffers smaller than one frame of %d bytes: send %d, receive %d",
+		         whose, min, snd, rcv);
+	else
+		log_debug("%s buffers: send %d, receive %d bytes", whose, snd, rcv);
 }
 
 static int

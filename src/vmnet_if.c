@@ -10,29 +10,39 @@
  */
 #include "vmnet_if.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "os_version.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* From macOS 26 vmnet needs no root but the entitlement, and reports its
+ * absence as VMNET_MEM_FAILURE or VMNET_NOT_AUTHORIZED. */
+#define MACOS_ENTITLEMENT_ONLY 26
 
 static const struct {
 	vmnet_return_t status;
 	const char *name;
 	const char *meaning;
+	const char *meaning_26; /* on macOS 26 and later, if different */
 } statuses[] = {
-    {VMNET_SUCCESS, "VMNET_SUCCESS", "success"},
-    {VMNET_FAILURE, "VMNET_FAILURE", "general failure (not root?)"},
-    {VMNET_MEM_FAILURE, "VMNET_MEM_FAILURE", "out of memory"},
-    {VMNET_INVALID_ARGUMENT, "VMNET_INVALID_ARGUMENT", "invalid argument"},
-    {VMNET_SETUP_INCOMPLETE, "VMNET_SETUP_INCOMPLETE", "interface setup not complete"},
-    {VMNET_INVALID_ACCESS, "VMNET_INVALID_ACCESS", "permission denied"},
-    {VMNET_PACKET_TOO_BIG, "VMNET_PACKET_TOO_BIG", "packet larger than the maximum"},
-    {VMNET_BUFFER_EXHAUSTED, "VMNET_BUFFER_EXHAUSTED", "kernel buffers exhausted"},
-    {VMNET_TOO_MANY_PACKETS, "VMNET_TOO_MANY_PACKETS", "too many packets in one call"},
+    {VMNET_SUCCESS, "VMNET_SUCCESS", "success", NULL},
+    {VMNET_FAILURE, "VMNET_FAILURE", "general failure (not root?)", "general failure"},
+    {VMNET_MEM_FAILURE, "VMNET_MEM_FAILURE", "out of memory",
+     "missing entitlement (helper not signed with com.apple.security.virtualization?)"},
+    {VMNET_INVALID_ARGUMENT, "VMNET_INVALID_ARGUMENT", "invalid argument", NULL},
+    {VMNET_SETUP_INCOMPLETE, "VMNET_SETUP_INCOMPLETE", "interface setup not complete", NULL},
+    {VMNET_INVALID_ACCESS, "VMNET_INVALID_ACCESS", "permission denied", NULL},
+    {VMNET_PACKET_TOO_BIG, "VMNET_PACKET_TOO_BIG", "packet larger than the maximum", NULL},
+    {VMNET_BUFFER_EXHAUSTED, "VMNET_BUFFER_EXHAUSTED", "kernel buffers exhausted", NULL},
+    {VMNET_TOO_MANY_PACKETS, "VMNET_TOO_MANY_PACKETS", "too many packets in one call", NULL},
     {VMNET_SHARING_SERVICE_BUSY, "VMNET_SHARING_SERVICE_BUSY",
-     "sharing service busy (Internet Sharing active?)"},
-    {VMNET_NOT_AUTHORIZED, "VMNET_NOT_AUTHORIZED", "not authorized (missing entitlement or root)"},
+     "sharing service busy (Internet Sharing active?)", NULL},
+    {VMNET_NOT_AUTHORIZED, "VMNET_NOT_AUTHORIZED", "not authorized (not root?)",
+     "not authorized (helper not signed with com.apple.security.virtualization?)"},
 };
 
 /* Return: the enumerator's name, or "unknown status" */
@@ -46,15 +56,41 @@ vmnet_if_status_name(vmnet_return_t status)
 	return "unknown status";
 }
 
-/* Return: what the status means for the user, or "unknown vmnet status" */
+/*
+ * vmnet_if_status_meaning_on() - what @status means for the user on macOS
+ * @macos_major (os_version_current(); 0 for the Linux platform)
+ *
+ * Return: a static string, or "unknown vmnet status"
+ */
+const char *
+vmnet_if_status_meaning_on(vmnet_return_t status, int macos_major)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
+		if (statuses[i].status != status)
+			continue;
+		if (macos_major >= MACOS_ENTITLEMENT_ONLY && statuses[i].meaning_26)
+			return statuses[i].meaning_26;
+		return statuses[i].meaning;
+	}
+	return "unknown vmnet status";
+}
+
+/* Return: what the status means here, or "unknown vmnet status" */
 const char *
 vmnet_if_status_meaning(vmnet_return_t status)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
-		if (statuses[i].status == status)
-			return statuses[i].meaning;
-	}
-	return "unknown vmnet status";
+	return vmnet_if_status_meaning_on(status, os_version_current());
+}
+
+/*
+ * vmnet_if_status_unauthorized() - whether vmnet refused a start for lack
+ * of authorization on macOS @macos_major: then a start as root may succeed
+ */
+bool
+vmnet_if_status_unauthorized(vmnet_return_t status, int macos_major)
+{
+	return status == VMNET_NOT_AUTHORIZED ||
+	       (status == VMNET_MEM_FAILURE && macos_major >= MACOS_ENTITLEMENT_ONLY);
 }
 
 static uint64_t
@@ -69,6 +105,42 @@ vmnet_mode(enum options_mode mode)
 		break;
 	}
 	return VMNET_SHARED_MODE;
+}
+
+/*
+ * vmnet_if_describe_port() - the keys about this interface alone
+ * (isolation, offloads): the ones vmnet_interface_start_with_network()
+ * honours too
+ */
+void
+vmnet_if_describe_port(xpc_object_t desc, const struct options *o)
+{
+	if (o->enable_isolation)
+		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
+	if (o->enable_tso)
+		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
+	if (o->enable_checksum_offload)
+		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+}
+
+/* --network-id and the host's addresses on that network (macOS 11). */
+static void
+describe_host_network(xpc_object_t desc, const struct netopts *n)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!n->has_network_id)
+		return;
+	xpc_dictionary_set_uuid(desc, vmnet_network_identifier_key, n->network_id);
+	if (n->has_host_ip) {
+		xpc_dictionary_set_string(desc, vmnet_host_ip_address_key,
+		                          inet_ntop(AF_INET, &n->host_ip, buf, sizeof(buf)));
+		xpc_dictionary_set_string(desc, vmnet_host_subnet_mask_key,
+		                          inet_ntop(AF_INET, &n->host_mask, buf, sizeof(buf)));
+	}
+	if (n->has_host_ipv6)
+		xpc_dictionary_set_string(desc, vmnet_host_ipv6_address_key,
+		                          inet_ntop(AF_INET6, &n->host_ipv6, buf, sizeof(buf)));
 }
 
 /*
@@ -95,12 +167,10 @@ vmnet_if_describe(const struct options *o)
 	}
 	if (o->has_nat66_prefix)
 		xpc_dictionary_set_string(desc, vmnet_nat66_prefix_key, o->nat66_prefix);
-	if (o->enable_isolation)
-		xpc_dictionary_set_bool(desc, vmnet_enable_isolation_key, true);
-	if (o->enable_tso)
-		xpc_dictionary_set_bool(desc, vmnet_enable_tso_key, true);
-	if (o->enable_checksum_offload)
-		xpc_dictionary_set_bool(desc, vmnet_enable_checksum_offload_key, true);
+	if (o->net.has_mtu)
+		xpc_dictionary_set_uint64(desc, vmnet_mtu_key, o->net.mtu);
+	vmnet_if_describe_port(desc, o);
+	describe_host_network(desc, &o->net);
 	return desc;
 }
 
@@ -124,6 +194,17 @@ int
 vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, int timeout_sec,
                vmnet_return_t *status)
 {
+	return vmnet_if_start_on(vif, NULL, desc, queue, timeout_sec, status);
+}
+
+/*
+ * vmnet_if_start_on() - vmnet_if_start() on a macOS 26 network, or on none
+ * @network:	the network (it is retained by the interface), or NULL
+ */
+int
+vmnet_if_start_on(struct vmnet_if *vif, vmnet_network_ref network, xpc_object_t desc,
+                  dispatch_queue_t queue, int timeout_sec, vmnet_return_t *status)
+{
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
 	__block vmnet_return_t result = VMNET_FAILURE;
 	__block xpc_object_t param = NULL;
@@ -134,12 +215,23 @@ vmnet_if_start(struct vmnet_if *vif, xpc_object_t desc, dispatch_queue_t queue, 
 		errno = ENOMEM;
 		return -1;
 	}
-	vif->iface = vmnet_start_interface(desc, queue, ^(vmnet_return_t st, xpc_object_t p) {
+	vmnet_start_interface_completion_handler_t handler = ^(vmnet_return_t st, xpc_object_t p) {
 		result = st;
 		if (st == VMNET_SUCCESS && p)
 			param = xpc_retain(p);
 		dispatch_semaphore_signal(done);
-	});
+	};
+	if (!network)
+		vif->iface = vmnet_start_interface(desc, queue, handler);
+	// cppcheck-suppress unknownMacro
+	else if (__builtin_available(macOS 26.0, *))
+		vif->iface = vmnet_interface_start_with_network(network, desc, queue, handler);
+	/* Refused at once: no handler will run. */
+	if (network && !vif->iface) {
+		*status = VMNET_INVALID_ARGUMENT;
+		errno = EIO;
+		return -1;
+	}
 	if (dispatch_semaphore_wait(done, deadline(timeout_sec)) != 0) {
 		errno = ETIMEDOUT;
 		return -1;

@@ -34,7 +34,11 @@ struct dhcp_args {
 	char log_file[PATH_MAX + 16];
 	char interface[32];
 	char range[96];
+	char ra_range[64];
 };
+
+/* One "--dhcp-host=MAC,ADDR" per fixed lease. */
+#define DHCP_HOST_ARG_LEN 48
 
 /* In the child: only async-signal-safe calls until execve(). */
 static void
@@ -67,48 +71,80 @@ dhcp_exec(char *const argv[], const sigset_t *mask)
 }
 
 int
-dhcp_start(const char *dir, const char *bridge, struct in_addr first, struct in_addr last,
-           struct in_addr mask, bool dns)
+dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+	char(*hosts)[DHCP_HOST_ARG_LEN] = NULL;
 	struct dhcp_args s;
+	char **argv;
+	size_t n = 0, i;
 	sigset_t empty;
-	int status;
+	int status, err;
 	pid_t pid;
 
-	inet_ntop(AF_INET, &first, a, sizeof(a));
-	inet_ntop(AF_INET, &last, b, sizeof(b));
-	inet_ntop(AF_INET, &mask, m, sizeof(m));
+	if (!conf->dhcp && !conf->dns && !conf->ra)
+		return 0;
+	argv = calloc(24 + conf->nfixed, sizeof(*argv));
+	if (conf->nfixed)
+		hosts = calloc(conf->nfixed, sizeof(*hosts));
+	if (!argv || (conf->nfixed && !hosts)) {
+		free(argv);
+		free(hosts);
+		errno = ENOMEM;
+		return -1;
+	}
+	inet_ntop(AF_INET, &conf->first, a, sizeof(a));
+	inet_ntop(AF_INET, &conf->last, b, sizeof(b));
+	inet_ntop(AF_INET, &conf->mask, m, sizeof(m));
 	snprintf(s.pid_file, sizeof(s.pid_file), "--pid-file=%s/" DHCP_PID_FILE, dir);
 	snprintf(s.lease_file, sizeof(s.lease_file), "--dhcp-leasefile=%s/dnsmasq.leases", dir);
 	snprintf(s.log_file, sizeof(s.log_file), "--log-facility=%s/dnsmasq.log", dir);
 	snprintf(s.interface, sizeof(s.interface), "--interface=%s", bridge);
 	snprintf(s.range, sizeof(s.range), "--dhcp-range=%s,%s,%s," DHCP_LEASE_TIME, a, b, m);
+	snprintf(s.ra_range, sizeof(s.ra_range), "--dhcp-range=::,constructor:%s,ra-only", bridge);
 
-	char *argv[] = {
-	    "dnsmasq",
-	    "--conf-file=/dev/null",
-	    "--no-hosts",
-	    "--bind-interfaces",
-	    "--except-interface=lo",
-	    s.interface,
-	    s.range,
-	    "--dhcp-authoritative",
-	    "--no-ping",
-	    s.pid_file,
-	    s.lease_file,
-	    s.log_file,
-	    /* Shared mode forwards DNS as vmnet's proxy does; host mode has none. */
-	    dns ? "--domain-needed" : "--port=0",
-	    NULL,
-	};
+	argv[n++] = "dnsmasq";
+	argv[n++] = "--conf-file=/dev/null";
+	argv[n++] = "--no-hosts";
+	argv[n++] = "--bind-interfaces";
+	argv[n++] = "--except-interface=lo";
+	argv[n++] = s.interface;
+	argv[n++] = s.pid_file;
+	argv[n++] = s.lease_file;
+	argv[n++] = s.log_file;
+	if (conf->dhcp) {
+		argv[n++] = s.range;
+		argv[n++] = "--dhcp-authoritative";
+		argv[n++] = "--no-ping";
+		for (i = 0; i < conf->nfixed; i++) {
+			const uint8_t *mac = conf->fixed_mac[i];
+
+			inet_ntop(AF_INET, &conf->fixed_addr[i], a, sizeof(a));
+			snprintf(hosts[i], sizeof(hosts[i]),
+			         "--dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,%s", mac[0], mac[1],
+			         mac[2], mac[3], mac[4], mac[5], a);
+			argv[n++] = hosts[i];
+		}
+	}
+	if (conf->ra) {
+		argv[n++] = "--enable-ra";
+		argv[n++] = s.ra_range;
+	}
+	/* Shared mode forwards DNS as vmnet's proxy does; host mode has none. */
+	argv[n++] = conf->dns ? "--domain-needed" : "--port=0";
+	argv[n] = NULL;
 
 	sigemptyset(&empty);
 	pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0)
 		dhcp_exec(argv, &empty);
+	err = errno;
+	free(hosts);
+	free(argv);
+	if (pid < 0) {
+		errno = err;
+		return -1;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;

@@ -13,21 +13,32 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What dnsmasq serves on one network. */
+struct dhcp_conf {
+	bool dhcp;            /* lease first..last */
+	struct in_addr first; /* first address to lease */
+	struct in_addr last;  /* last address to lease */
+	struct in_addr mask;  /* subnet mask */
+	bool dns;             /* forward DNS on the bridge's addresses */
+	bool ra;              /* router advertisements for the bridge's IPv6 prefix */
+	size_t nfixed;        /* fixed leases: MAC -> address */
+	const uint8_t (*fixed_mac)[6];
+	const struct in_addr *fixed_addr;
+};
 
 /*
  * dhcp_start() - start dnsmasq for a network
  * @dir:	the network's state directory
  * @bridge:	bridge to serve
- * @first:	first address to lease
- * @last:	last address to lease
- * @mask:	subnet mask
- * @dns:	also forward DNS on the bridge's addresses
+ * @conf:	what to serve; with nothing to serve, nothing is started
  *
  * Return: 0 once dnsmasq has written its pid file and serves, or -1 with
  * errno (EIO when dnsmasq reported a start-up error).
  */
-int dhcp_start(const char *dir, const char *bridge, struct in_addr first, struct in_addr last,
-               struct in_addr mask, bool dns);
+int dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf);
 
 /*
  * dhcp_stop() - stop the dnsmasq started by dhcp_start() for @bridge in

@@ -8,6 +8,7 @@
 #define DISPATCH_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -22,6 +23,7 @@ enum dispatch_kind {
 struct dispatch_object_s {
 	enum dispatch_kind kind;
 	atomic_uint refcnt;
+	bool global; /* a global queue: retain and release do nothing */
 };
 
 /* Abort with a message, as libdispatch does when its client misuses it. */

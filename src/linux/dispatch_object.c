@@ -7,9 +7,10 @@
  * Theory of operation:
  *
  * Objects. Queues (dispatch_queue.c), semaphores (dispatch_semaphore.c) and
- * sources (dispatch_source.c) share a header with a kind and an atomic
+ * sources (dispatch_source.c, dispatch_after.c) share a header with a kind and an atomic
  * reference count, so dispatch_retain()/dispatch_release() take any of
- * them; the calls below pass the object on to its type.
+ * them; the calls below pass the object on to its type. The global queue
+ * is never freed: retaining or releasing it does nothing, as on macOS.
  *
  * Deviations from libdispatch (those of one type are in its file):
  * - releasing an inactive or suspended object frees it instead of trapping;
@@ -109,6 +110,8 @@ dispatch_timespec(dispatch_time_t t)
 void
 dispatch_retain(dispatch_object_t object)
 {
+	if (object._do->global)
+		return;
 	atomic_fetch_add_explicit(&object._do->refcnt, 1, memory_order_relaxed);
 }
 
@@ -117,6 +120,8 @@ dispatch_release(dispatch_object_t object)
 {
 	struct dispatch_object_s *o = object._do;
 
+	if (o->global)
+		return;
 	if (atomic_fetch_sub_explicit(&o->refcnt, 1, memory_order_acq_rel) != 1)
 		return;
 	switch (o->kind) {

@@ -22,7 +22,8 @@
  * running handler.
  *
  * Deviations from libdispatch:
- * - a source needs a queue (NULL fails): there are no global queues;
+ * - a source needs a queue (NULL fails, where libdispatch takes the global
+ *   queue);
  * - timer leeway is ignored and an interval of 0 is treated as one shot;
  * - a signal disposition the application sets after a signal source was
  *   activated replaces our handler and stops the source;

@@ -386,6 +386,18 @@ netlink_link_set_master(int index, int master)
 }
 
 int
+netlink_link_set_mtu(int index, uint32_t mtu)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
+	char buf[128];
+	struct nl_req req;
+
+	nl_req_init(&req, buf, sizeof(buf), RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	nl_attr(&req, IFLA_MTU, &mtu, sizeof(mtu));
+	return nl_talk(req.nh, NULL, NULL);
+}
+
+int
 netlink_port_set_isolated(int index, bool isolated)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = index};

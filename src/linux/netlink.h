@@ -2,7 +2,7 @@
 /*
  * netlink.h - the few rtnetlink operations the vmnet emulation needs:
  * list links and IPv4 addresses, create and delete bridges, bring links up,
- * enslave ports, isolate bridge ports, add addresses.
+ * set MTUs, enslave ports, isolate bridge ports, add addresses.
  *
  * Every function opens its own NETLINK_ROUTE socket in the caller's network
  * namespace, waits for the kernel's answer and closes it again: these run
@@ -69,6 +69,9 @@ int netlink_link_up(int index);
 
 /* netlink_link_set_master() - make link @index a port of bridge @master */
 int netlink_link_set_master(int index, int master);
+
+/* netlink_link_set_mtu() - set the MTU of link @index */
+int netlink_link_set_mtu(int index, uint32_t mtu);
 
 /* netlink_port_set_isolated() - set the bridge port flag "isolated" */
 int netlink_port_set_isolated(int index, bool isolated);

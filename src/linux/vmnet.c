@@ -15,6 +15,10 @@
  * Events: a poller thread per interface (vmnet_event.c) calls the event
  * callback while frames wait.
  *
+ * vmnet_interface_start_with_network() takes the same path with a macOS 26
+ * network (vmnet_network.c): the TAP joins that network's bridge, and the
+ * interface holds a reference to the network until its stop.
+ *
  * Networks: a successful start forks a keeper (vmnet_keeper.c), a process
  * that keeps root when the caller drops it. Stopping the interface, or the
  * caller's death, makes the keeper remove the networks left without ports.
@@ -52,31 +56,30 @@
 #include "vmnet_net.h"
 #include "vmnet_tap.h"
 
-const char *vmnet_operation_mode_key = "vmnet_operation_mode";
-const char *vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
-const char *vmnet_mac_address_key = "vmnet_mac_address";
-const char *vmnet_allocate_mac_address_key = "vmnet_allocate_mac_address";
-const char *vmnet_mtu_key = "vmnet_mtu";
-const char *vmnet_max_packet_size_key = "vmnet_max_packet_size";
-const char *vmnet_interface_id_key = "vmnet_interface_id";
-const char *vmnet_start_address_key = "vmnet_start_address";
-const char *vmnet_end_address_key = "vmnet_end_address";
-const char *vmnet_subnet_mask_key = "vmnet_subnet_mask";
-const char *vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
-const char *vmnet_nat66_prefix_length_key = "vmnet_nat66_prefix_length";
-const char *vmnet_estimated_packets_available_key = "vmnet_estimated_packets_available";
-const char *vmnet_network_identifier_key = "vmnet_network_identifier";
-const char *vmnet_host_ip_address_key = "vmnet_host_ip_address";
-const char *vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
-const char *vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
-const char *vmnet_enable_tso_key = "vmnet_enable_tso";
-const char *vmnet_enable_isolation_key = "vmnet_enable_isolation";
-const char *vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
-const char *vmnet_read_max_packets_key = "vmnet_read_max_packets";
-const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_operation_mode_key = "vmnet_operation_mode";
+const char *const vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
+const char *const vmnet_mac_address_key = "vmnet_mac_address";
+const char *const vmnet_allocate_mac_address_key = "vmnet_allocate_mac_address";
+const char *const vmnet_mtu_key = "vmnet_mtu";
+const char *const vmnet_max_packet_size_key = "vmnet_max_packet_size";
+const char *const vmnet_interface_id_key = "vmnet_interface_id";
+const char *const vmnet_start_address_key = "vmnet_start_address";
+const char *const vmnet_end_address_key = "vmnet_end_address";
+const char *const vmnet_subnet_mask_key = "vmnet_subnet_mask";
+const char *const vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
+const char *const vmnet_nat66_prefix_length_key = "vmnet_nat66_prefix_length";
+const char *const vmnet_estimated_packets_available_key = "vmnet_estimated_packets_available";
+const char *const vmnet_network_identifier_key = "vmnet_network_identifier";
+const char *const vmnet_host_ip_address_key = "vmnet_host_ip_address";
+const char *const vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
+const char *const vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
+const char *const vmnet_enable_tso_key = "vmnet_enable_tso";
+const char *const vmnet_enable_isolation_key = "vmnet_enable_isolation";
+const char *const vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
+const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
+const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_enable_virtio_header_key = "vmnet_enable_virtio_header";
 
-#define VMNET_MTU             1500
-#define VMNET_MAX_PACKET_SIZE 1514  /* MTU + Ethernet header */
 #define VMNET_TSO_PACKET_SIZE 65550 /* as macOS reports with TSO */
 #define VMNET_MAX_PACKETS     256   /* read and write, as macOS 15 reports */
 #define VMNET_ETH_HLEN        14
@@ -93,7 +96,7 @@ work_queue_create(void)
 	work_queue = dispatch_queue_create("vmnet.linux.work", DISPATCH_QUEUE_SERIAL);
 }
 
-static dispatch_queue_t
+dispatch_queue_t
 vmnet_work_queue(void)
 {
 	pthread_once(&work_once, work_queue_create);
@@ -101,7 +104,7 @@ vmnet_work_queue(void)
 }
 
 /* vmnet needs root on macOS; here it needs CAP_NET_ADMIN. */
-static bool
+bool
 vmnet_privileged(void)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -130,12 +133,14 @@ iface_param(const struct vmnet_interface *iface)
 		iface_format_mac(iface->mac, buf);
 		xpc_dictionary_set_string(p, vmnet_mac_address_key, buf);
 	}
-	xpc_dictionary_set_uint64(p, vmnet_mtu_key, VMNET_MTU);
+	xpc_dictionary_set_uint64(p, vmnet_mtu_key, iface->net.mtu);
 	xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key, iface->max_packet_size);
 	xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key, VMNET_MAX_PACKETS);
 	xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key, VMNET_MAX_PACKETS);
 	xpc_dictionary_set_uuid(p, vmnet_interface_id_key, iface->id);
-	if (iface->desc.net.mode != VMNET_BRIDGED_MODE) {
+	/* As macOS: no address keys for a network-id or 26 network. */
+	if (iface->desc.net.mode != VMNET_BRIDGED_MODE && !iface->desc.net.has_network_id &&
+	    !iface->network) {
 		inet_ntop(AF_INET, &iface->net.start, buf, sizeof(buf));
 		xpc_dictionary_set_string(p, vmnet_start_address_key, buf);
 		inet_ntop(AF_INET, &iface->net.end, buf, sizeof(buf));
@@ -143,7 +148,7 @@ iface_param(const struct vmnet_interface *iface)
 		inet_ntop(AF_INET, &iface->net.mask, buf, sizeof(buf));
 		xpc_dictionary_set_string(p, vmnet_subnet_mask_key, buf);
 	}
-	if (iface->net.has_nat66) {
+	if (iface->net.has_nat66 && !iface->desc.net.has_network_id && !iface->network) {
 		inet_ntop(AF_INET6, &iface->net.nat66, buf, sizeof(buf));
 		xpc_dictionary_set_string(p, vmnet_nat66_prefix_key, buf);
 	}
@@ -219,6 +224,9 @@ iface_close(struct vmnet_interface *iface)
 	else if (iface->attached)
 		vmnet_net_release(0); /* a start that failed, still privileged */
 	iface->attached = false;
+	if (iface->network)
+		CFRelease(iface->network);
+	iface->network = NULL;
 }
 
 static vmnet_return_t
@@ -241,9 +249,12 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 {
 	int expected = IFACE_STARTING, index, err;
 
-	if (vmnet_desc_parse(xdesc, &iface->desc) < 0)
+	if ((iface->network ? vmnet_desc_parse_network(xdesc, &iface->desc)
+	                    : vmnet_desc_parse(xdesc, &iface->desc)) < 0)
 		return iface_fail(iface, VMNET_INVALID_ARGUMENT, "invalid interface description",
 		                  0);
+	if (iface->network)
+		iface->desc.net.mode = iface->network->mode;
 	if (!vmnet_privileged())
 		return iface_fail(iface, VMNET_FAILURE, "CAP_NET_ADMIN required", 0);
 	if (iface->desc.has_id)
@@ -255,18 +266,24 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 		iface->id[8] = (uint8_t)((iface->id[8] & 0x3f) | 0x80); /* RFC 4122 */
 	}
 	vmnet_net_derive_mac(iface->id, sizeof(uuid_t), iface->mac);
-	iface->max_packet_size = iface->desc.tso ? VMNET_TSO_PACKET_SIZE : VMNET_MAX_PACKET_SIZE;
 
 	iface->fd = vmnet_tap_open((char[IF_NAMESIZE]){0}, &index);
 	if (iface->fd < 0)
 		return iface_fail(iface, VMNET_FAILURE, "TAP device", errno);
-	if (vmnet_net_attach(&iface->desc.net, index, &iface->net) < 0) {
+	if (iface->network && vmnet_net_join(iface->network->net.bridge, iface->network->net.id,
+	                                     index, iface->desc.net.isolated, &iface->net) < 0)
+		return iface_fail(iface, VMNET_INVALID_ARGUMENT, "network", errno);
+	if (!iface->network && vmnet_net_attach(&iface->desc.net, index, &iface->net) < 0) {
 		err = errno;
 		return iface_fail(
 		    iface, err == ENODEV || err == EINVAL ? VMNET_INVALID_ARGUMENT : VMNET_FAILURE,
 		    "network", err);
 	}
 	iface->attached = true;
+	/* A frame is the MTU plus the Ethernet header. */
+	iface->max_packet_size =
+	    iface->desc.tso ? VMNET_TSO_PACKET_SIZE : iface->net.mtu + (size_t)VMNET_ETH_HLEN;
+	vmnet_portfwd_table(iface, iface->keeper.table);
 	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
 		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
 	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -348,9 +365,10 @@ op_new(struct vmnet_interface *iface, dispatch_queue_t queue)
 	return op;
 }
 
-interface_ref
-vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
-                      vmnet_start_interface_completion_handler_t handler)
+/* Both start calls: @network NULL for the classic one. */
+static interface_ref
+iface_begin(vmnet_network_ref network, xpc_object_t interface_desc, dispatch_queue_t queue,
+            vmnet_start_interface_completion_handler_t handler)
 {
 	struct vmnet_interface *iface;
 	struct iface_op *op;
@@ -370,8 +388,30 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 	pthread_mutex_init(&iface->srcmac_lock, NULL);
 	op->desc = interface_desc ? xpc_retain(interface_desc) : NULL;
 	op->start_handler = Block_copy(handler);
+	/* Held until the stop, as macOS retains the network of an interface. */
+	if (network) {
+		CFRetain(network);
+		iface->network = network;
+	}
 	dispatch_async_f(vmnet_work_queue(), op, op_start);
 	return iface;
+}
+
+interface_ref
+vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
+                      vmnet_start_interface_completion_handler_t handler)
+{
+	return iface_begin(NULL, interface_desc, queue, handler);
+}
+
+interface_ref
+vmnet_interface_start_with_network(vmnet_network_ref network, xpc_object_t interface_desc,
+                                   dispatch_queue_t queue,
+                                   vmnet_start_interface_completion_handler_t start_block)
+{
+	if (!network)
+		return NULL;
+	return iface_begin(network, interface_desc, queue, start_block);
 }
 
 vmnet_return_t

@@ -5,7 +5,9 @@
  * The rules are vmnet's (shared/reference/vmnet-api.md section 2): start,
  * end and mask come together, only in host and shared mode, and describe
  * an RFC 1918 subnet; the NAT66 prefix is a /64 ULA and only for shared
- * mode; bridged mode needs an interface name and has no addresses.
+ * mode; bridged mode needs an interface name and has no addresses; a
+ * network identifier makes an isolated host-mode network, optionally with
+ * a host address (IPv4 with its mask, IPv6), and excludes a DHCP range.
  */
 #include "vmnet_desc.h"
 
@@ -15,13 +17,7 @@
 
 #include <vmnet/vmnet.h>
 
-/* Keys the emulation does not implement; a description using them fails. */
-static const char *const *const unsupported_keys[] = {
-    &vmnet_network_identifier_key,
-    &vmnet_host_ip_address_key,
-    &vmnet_host_subnet_mask_key,
-    &vmnet_host_ipv6_address_key,
-};
+#include "vmnet_netconf.h"
 
 /* Is @key absent, or present with type @type? */
 static bool
@@ -115,6 +111,48 @@ desc_nat66(xpc_object_t xdesc, struct vmnet_desc_net *net)
 	return true;
 }
 
+/* Parse the network identifier and the host addresses that need it. */
+static bool
+desc_network_id(xpc_object_t xdesc, struct vmnet_desc_net *net)
+{
+	const char *s6;
+	uint32_t a, m;
+
+	if (!desc_typed(xdesc, vmnet_network_identifier_key, XPC_TYPE_UUID) ||
+	    !desc_typed(xdesc, vmnet_host_ipv6_address_key, XPC_TYPE_STRING))
+		return false;
+	if (!desc_has(xdesc, vmnet_network_identifier_key))
+		return !desc_has(xdesc, vmnet_host_ip_address_key) &&
+		       !desc_has(xdesc, vmnet_host_subnet_mask_key) &&
+		       !desc_has(xdesc, vmnet_host_ipv6_address_key);
+	if (net->mode != VMNET_HOST_MODE || net->has_range)
+		return false;
+	memcpy(net->network_id, xpc_dictionary_get_uuid(xdesc, vmnet_network_identifier_key),
+	       sizeof(uuid_t));
+	net->has_network_id = true;
+	if (desc_has(xdesc, vmnet_host_ip_address_key) ||
+	    desc_has(xdesc, vmnet_host_subnet_mask_key)) {
+		if (!desc_addr(xdesc, vmnet_host_ip_address_key, &net->host_addr) ||
+		    !desc_addr(xdesc, vmnet_host_subnet_mask_key, &net->host_mask))
+			return false;
+		a = ntohl(net->host_addr.s_addr);
+		m = ntohl(net->host_mask.s_addr);
+		if (m == 0 || (~m & (~m + 1)) != 0 || ~m < 3 || (a & ~m) == 0 || (a & ~m) == ~m)
+			return false;
+		net->host_prefixlen = (uint8_t)__builtin_popcount(m);
+		net->has_host_addr = true;
+	}
+	s6 = xpc_dictionary_get_string(xdesc, vmnet_host_ipv6_address_key);
+	if (s6) {
+		if (inet_pton(AF_INET6, s6, &net->host_addr6) != 1 ||
+		    IN6_IS_ADDR_UNSPECIFIED(&net->host_addr6) ||
+		    IN6_IS_ADDR_MULTICAST(&net->host_addr6))
+			return false;
+		net->has_host_addr6 = true;
+	}
+	return true;
+}
+
 static bool
 desc_bridge(xpc_object_t xdesc, struct vmnet_desc_net *net)
 {
@@ -137,13 +175,9 @@ desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc)
 {
 	struct vmnet_desc_net *net = &desc->net;
 	bool checksum;
-	size_t i;
 
 	if (!xdesc || xpc_get_type(xdesc) != XPC_TYPE_DICTIONARY)
 		return false;
-	for (i = 0; i < sizeof(unsupported_keys) / sizeof(unsupported_keys[0]); i++)
-		if (desc_has(xdesc, *unsupported_keys[i]))
-			return false;
 	if (!desc_has(xdesc, vmnet_operation_mode_key) ||
 	    !desc_typed(xdesc, vmnet_operation_mode_key, XPC_TYPE_UINT64))
 		return false;
@@ -156,13 +190,19 @@ desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc)
 	default:
 		return false;
 	}
-	/* Only the default MTU is offered; bridged mode takes none. */
-	if (!desc_typed(xdesc, vmnet_mtu_key, XPC_TYPE_UINT64) ||
-	    (desc_has(xdesc, vmnet_mtu_key) &&
-	     (net->mode == VMNET_BRIDGED_MODE ||
-	      xpc_dictionary_get_uint64(xdesc, vmnet_mtu_key) != 1500)))
+	/* Shared and host mode take an MTU (vmnet's header); bridged mode none. */
+	if (!desc_typed(xdesc, vmnet_mtu_key, XPC_TYPE_UINT64))
 		return false;
-	if (!desc_bridge(xdesc, net) || !desc_range(xdesc, net) || !desc_nat66(xdesc, net))
+	if (desc_has(xdesc, vmnet_mtu_key)) {
+		uint64_t mtu = xpc_dictionary_get_uint64(xdesc, vmnet_mtu_key);
+
+		if (net->mode == VMNET_BRIDGED_MODE || mtu < VMNET_NETCONF_MTU_MIN ||
+		    mtu > VMNET_NETCONF_MTU_MAX)
+			return false;
+		net->mtu = (uint32_t)mtu;
+	}
+	if (!desc_bridge(xdesc, net) || !desc_range(xdesc, net) || !desc_nat66(xdesc, net) ||
+	    !desc_network_id(xdesc, net))
 		return false;
 	if (!desc_typed(xdesc, vmnet_interface_id_key, XPC_TYPE_UUID))
 		return false;
@@ -178,6 +218,23 @@ desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc)
 		return false;
 	/* Isolation is a property of vmnet's own networks. */
 	return !(net->isolated && net->mode == VMNET_BRIDGED_MODE);
+}
+
+int
+vmnet_desc_parse_network(xpc_object_t xdesc, struct vmnet_desc *desc)
+{
+	bool checksum;
+
+	memset(desc, 0, sizeof(*desc));
+	if (!xdesc || xpc_get_type(xdesc) != XPC_TYPE_DICTIONARY ||
+	    !desc_bool(xdesc, vmnet_allocate_mac_address_key, true, &desc->allocate_mac) ||
+	    !desc_bool(xdesc, vmnet_enable_tso_key, false, &desc->tso) ||
+	    !desc_bool(xdesc, vmnet_enable_isolation_key, false, &desc->net.isolated) ||
+	    !desc_bool(xdesc, vmnet_enable_checksum_offload_key, false, &checksum)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -25,6 +25,15 @@ struct vmnet_desc_net {
 	struct in6_addr nat66;    /* /64 ULA prefix */
 	char bridge[IF_NAMESIZE]; /* bridged mode: existing bridge */
 	bool isolated;            /* ports cannot reach each other */
+	uint32_t mtu;             /* vmnet_mtu_key (shared, host), 0 if not given */
+	bool has_network_id;      /* host mode: an isolated network, no DHCP */
+	uuid_t network_id;
+	bool has_host_addr; /* the host's address on that network */
+	struct in_addr host_addr;
+	struct in_addr host_mask;
+	uint8_t host_prefixlen;
+	bool has_host_addr6;
+	struct in6_addr host_addr6;
 };
 
 struct vmnet_desc {
@@ -46,5 +55,15 @@ struct vmnet_desc {
  * Return: 0, or -1 with errno EINVAL.
  */
 int vmnet_desc_parse(xpc_object_t xdesc, struct vmnet_desc *desc);
+
+/*
+ * vmnet_desc_parse_network() - check the description given to
+ * vmnet_interface_start_with_network(): only the four keys Apple documents
+ * for it count (allocate MAC, TSO, isolation, checksum offload), every
+ * other key is ignored; desc->net is left for the network to fill.
+ *
+ * Return: 0, or -1 with errno EINVAL (a wrong type).
+ */
+int vmnet_desc_parse_network(xpc_object_t xdesc, struct vmnet_desc *desc);
 
 #endif /* VMNET_DESC_H */

@@ -18,6 +18,7 @@
 #include "vmnet_desc.h"
 #include "vmnet_keeper.h"
 #include "vmnet_net.h"
+#include "vmnet_network.h"
 #include "vmnet_srcmac.h"
 
 enum iface_state {
@@ -36,6 +37,10 @@ struct vmnet_interface {
 	struct vmnet_keeper keeper;
 	struct vmnet_desc desc;
 	struct vmnet_net net;
+	struct vmnet_network *network; /* started on a network: retained */
+	/* Port forwards added at run time (vmnet_portfwd.c), under lock. */
+	unsigned nrules;
+	struct vmnet_netconf_rule rules[VMNET_NETCONF_MAX_RULES];
 	uint8_t mac[6];
 	uuid_t id;
 	pthread_mutex_t srcmac_lock; /* taken once per vmnet_write() */
@@ -55,6 +60,15 @@ struct vmnet_interface {
 	vmnet_interface_event_callback_t callback;
 	xpc_object_t event; /* dictionary handed to the callback */
 };
+
+/* The private serial queue all interface work runs on. */
+dispatch_queue_t vmnet_work_queue(void);
+
+/* Does this process hold CAP_NET_ADMIN (vmnet's root on macOS)? */
+bool vmnet_privileged(void);
+
+/* The name of @iface's own nftables table for run-time port forwards. */
+void vmnet_portfwd_table(const struct vmnet_interface *iface, char name[VMNET_KEEPER_TABLE_LEN]);
 
 /* Wake the poller of @iface; called with iface->lock held. */
 void vmnet_event_wake_locked(struct vmnet_interface *iface);

@@ -16,7 +16,8 @@
  *   exited, when the kernel has already closed the process's descriptors.
  *
  * Then it deletes the TAP by its index (if it is still there: a process
- * may have made it persistent, or changed its owner), takes the
+ * may have made it persistent, or changed its owner), deletes the
+ * interface's own port-forward tables (vmnet_portfwd.c), takes the
  * namespace's lock, removes the networks left without ports
  * (vmnet_net_release()), sends the result and exits; a stop waits for that
  * answer and reaps it, and after the process's death init does.
@@ -53,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nat.h"
 #include "vmnet_net.h"
 
 #define KEEPER_NAME "vmnet-keeper" /* its comm, as ps and pgrep show it */
@@ -164,7 +166,7 @@ keeper_wait(int sock, int pidfd, pid_t parent, int tap_index)
 
 /* The keeper: in the child, after fork(); @parent is the process it serves. */
 static _Noreturn void
-keeper_main(int sock, int tap_index, pid_t parent)
+keeper_main(int sock, int tap_index, pid_t parent, const char *table)
 {
 	char byte = 0;
 	int pidfd, err;
@@ -185,7 +187,10 @@ keeper_main(int sock, int tap_index, pid_t parent)
 		keeper_wait(sock, pidfd, parent, tap_index);
 	}
 	/* Reparented: the process is already gone, clean up at once. */
-	err = vmnet_net_release(tap_index) < 0 ? errno : 0;
+	/* The interface's own port forwards go with it. */
+	err = *table && nat_remove(table) < 0 ? errno : 0;
+	if (vmnet_net_release(tap_index) < 0 && !err)
+		err = errno;
 	send(sock, &err, sizeof(err), MSG_NOSIGNAL);
 	_exit(0);
 }
@@ -256,7 +261,7 @@ vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		keeper_main(sv[1], tap_index, parent);
+		keeper_main(sv[1], tap_index, parent, k->table);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);

@@ -9,10 +9,14 @@
 
 #include <sys/types.h>
 
+#define VMNET_KEEPER_TABLE_LEN 48
+
 /* A running keeper; pid 0 when there is none. */
 struct vmnet_keeper {
 	pid_t pid;
 	int fd; /* our end of the socketpair, close-on-exec */
+	/* Set before the start: nftables tables to remove too, or "". */
+	char table[VMNET_KEEPER_TABLE_LEN];
 };
 
 /*

@@ -12,6 +12,13 @@
  * holds the lock and one directory per network (its parameters, dnsmasq's
  * pid, lease and log files).
  *
+ * Two more kinds: a macOS 26 network made from a configuration ('S' or
+ * 'H' instead of 's' or 'h', never joined by a classic start) carries
+ * exactly the services its configuration asks for and a random identity
+ * (file "netid") that its serialization names; a host network by
+ * identifier ('i' + the first 44 bits of the UUID) has the host's
+ * addresses and nothing else.
+ *
  * TAP devices vanish with the process that holds them, so a network whose
  * bridge has no port is unused: every attach and release, under the lock,
  * tears such networks down. That is how the last stop removes a network
@@ -223,7 +230,7 @@ net_teardown(const struct net_ctx *ctx, const char *bridge, int index)
 		rc = -1;
 		err = errno;
 	}
-	if (bridge[3] == 's' && nat_remove(bridge) < 0 && !rc) {
+	if (nat_remove(bridge) < 0 && !rc) {
 		rc = -1;
 		err = errno;
 	}
@@ -359,7 +366,7 @@ net_save(const char *path, const struct vmnet_net *net)
 	f = fopen(path, "we");
 	if (!f)
 		return -1;
-	rc = fprintf(f, "%s %s %s %s\n", s, e, m, p) < 0;
+	rc = fprintf(f, "%s %s %s %s %u\n", s, e, m, p, net->mtu) < 0;
 	return (fclose(f) != 0 || rc) ? -1 : 0;
 }
 
@@ -372,15 +379,60 @@ net_load(const char *path, struct vmnet_net *net)
 
 	if (!f)
 		return -1;
-	n = fscanf(f, "%15s %15s %15s %45s", s, e, m, p);
+	n = fscanf(f, "%15s %15s %15s %45s %u", s, e, m, p, &net->mtu);
 	fclose(f);
-	if (n != 4 || inet_pton(AF_INET, s, &net->start) != 1 ||
-	    inet_pton(AF_INET, e, &net->end) != 1 || inet_pton(AF_INET, m, &net->mask) != 1) {
+	if (n != 5 || inet_pton(AF_INET, s, &net->start) != 1 ||
+	    inet_pton(AF_INET, e, &net->end) != 1 || inet_pton(AF_INET, m, &net->mask) != 1 ||
+	    net->mtu < VMNET_NETCONF_MTU_MIN || net->mtu > VMNET_NETCONF_MTU_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
 	net->has_nat66 = inet_pton(AF_INET6, p, &net->nat66) == 1;
 	return 0;
+}
+
+/* Tear down a network half made. Return: -1, errno kept. */
+static int
+net_abandon(const struct net_ctx *ctx, const char *bridge, int index)
+{
+	int err = errno;
+
+	net_teardown(ctx, bridge, index);
+	errno = err;
+	return -1;
+}
+
+/* A random ULA /64: fd + 40-bit global id + 16-bit subnet. */
+static int
+net_random_ula(struct in6_addr *prefix)
+{
+	memset(prefix, 0, sizeof(*prefix));
+	prefix->s6_addr[0] = 0xfd;
+	return getrandom(&prefix->s6_addr[1], 7, 0) == 7 ? 0 : -1;
+}
+
+/*
+ * Make the state directory and the bridge of network @bridge, down.
+ * Return: the bridge's ifindex, or -1 with errno (nothing left behind).
+ */
+static int
+net_new_bridge(struct net_ctx *ctx, const char *bridge)
+{
+	const struct netlink_link *l;
+	char dir[PATH_MAX];
+	uint8_t mac[6];
+
+	net_path(ctx, bridge, NULL, dir, sizeof(dir));
+	if (net_mkdir(dir) < 0)
+		return -1;
+	vmnet_net_derive_mac(bridge, strlen(bridge), mac);
+	if (netlink_bridge_create(bridge, mac, NET_ALIAS) == 0 && net_refresh(ctx) == 0) {
+		l = net_find(ctx, bridge);
+		if (l)
+			return l->index;
+		errno = ENODEV;
+	}
+	return net_abandon(ctx, bridge, 0);
 }
 
 /* Create the bridge, addresses, NAT and dnsmasq of @net. Return: ifindex or -1. */
@@ -391,31 +443,19 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	struct in_addr first = {htonl(ntohl(net->start.s_addr) + 1)};
 	struct in6_addr gw6;
 	char dir[PATH_MAX], path[PATH_MAX];
-	const struct netlink_link *l;
-	uint8_t mac[6];
 	int index = 0;
 
 	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
 	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
-	if (net_mkdir(dir) < 0)
+	index = net_new_bridge(ctx, net->bridge);
+	if (index < 0)
 		return -1;
-	vmnet_net_derive_mac(net->bridge, strlen(net->bridge), mac);
-	if (netlink_bridge_create(net->bridge, mac, NET_ALIAS) < 0 || net_refresh(ctx) < 0)
-		goto fail;
-	l = net_find(ctx, net->bridge);
-	if (!l) {
-		errno = ENODEV;
-		goto fail;
-	}
-	index = l->index;
-	if (netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0)
+	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
+	    netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0)
 		goto fail;
 	if (mode == VMNET_SHARED_MODE) {
 		if (!net->has_nat66) {
-			/* A random ULA /64: fd + 40-bit global id + 16-bit subnet. */
-			memset(&net->nat66, 0, sizeof(net->nat66));
-			net->nat66.s6_addr[0] = 0xfd;
-			if (getrandom(&net->nat66.s6_addr[1], 7, 0) != 7)
+			if (net_random_ula(&net->nat66) < 0)
 				goto fail;
 			net->has_nat66 = true;
 		}
@@ -426,21 +466,24 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	}
 	if (netlink_link_up(index) < 0)
 		goto fail;
-	if (mode == VMNET_SHARED_MODE &&
-	    nat_add(net->bridge, (struct in_addr){htonl(subnet)}, prefixlen) < 0)
+	if (mode == VMNET_SHARED_MODE && nat_add(net->bridge, net->bridge,
+	                                         &(struct nat_conf){.subnet = {htonl(subnet)},
+	                                                            .prefixlen = prefixlen,
+	                                                            .masquerade4 = true,
+	                                                            .external = ""}) < 0)
 		goto fail;
-	if (dhcp_start(dir, net->bridge, first, net->end, net->mask, mode == VMNET_SHARED_MODE) < 0)
+	if (dhcp_start(dir, net->bridge,
+	               &(struct dhcp_conf){.dhcp = true,
+	                                   .first = first,
+	                                   .last = net->end,
+	                                   .mask = net->mask,
+	                                   .dns = mode == VMNET_SHARED_MODE}) < 0)
 		goto fail;
 	if (net_save(path, net) < 0)
 		goto fail;
 	return index;
-fail : {
-	int err = errno;
-
-	net_teardown(ctx, net->bridge, index);
-	errno = err;
-	return -1;
-}
+fail:
+	return net_abandon(ctx, net->bridge, index);
 }
 
 /*
@@ -470,10 +513,14 @@ net_join_or_create(struct net_ctx *ctx, const struct vmnet_desc_net *want, uint8
 	if ((want->has_range &&
 	     (have.start.s_addr != net->start.s_addr || have.end.s_addr != net->end.s_addr)) ||
 	    (want->has_nat66 &&
-	     (!have.has_nat66 || memcmp(&have.nat66, &want->nat66, sizeof(have.nat66)) != 0))) {
+	     (!have.has_nat66 || memcmp(&have.nat66, &want->nat66, sizeof(have.nat66)) != 0)) ||
+	    (want->has_range && want->mtu && have.mtu != want->mtu)) {
 		errno = EADDRINUSE;
 		return -1;
 	}
+	/* A default network with another MTU: try the next subnet. */
+	if (want->mtu && have.mtu != want->mtu)
+		return 0;
 	memcpy(have.bridge, net->bridge, sizeof(have.bridge));
 	*net = have;
 	return l->index;
@@ -492,6 +539,7 @@ net_choose(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_
 		return -1;
 	net->has_nat66 = want->has_nat66;
 	net->nat66 = want->nat66;
+	net->mtu = want->mtu ? want->mtu : VMNET_NETCONF_MTU_DEFAULT;
 	if (want->has_range) {
 		net->start = want->start;
 		net->end = want->end;
@@ -546,6 +594,366 @@ net_add_port(int tap_index, int bridge_index, bool isolated)
 	return netlink_link_up(tap_index);
 }
 
+/* Identity of a network: "<id in hex> <IPv6 prefix length>". */
+#define NET_ID_FILE "netid"
+
+static int
+net_save_id(const struct net_ctx *ctx, const struct vmnet_net *net)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int rc = 0, i;
+
+	net_path(ctx, net->bridge, NET_ID_FILE, path, sizeof(path));
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	for (i = 0; i < 16; i++)
+		rc |= fprintf(f, "%02x", net->id[i]) < 0;
+	rc |= fprintf(f, " %u\n", net->nat66_len) < 0;
+	return (fclose(f) != 0 || rc) ? -1 : 0;
+}
+
+/* Load the parameters and identity of network @bridge into @net. */
+static int
+net_load_all(const struct net_ctx *ctx, const char *bridge, struct vmnet_net *net)
+{
+	char path[PATH_MAX], hex[33];
+	unsigned plen, i, byte;
+	FILE *f;
+	int n;
+
+	memset(net, 0, sizeof(*net));
+	net_path(ctx, bridge, NET_PARAM_FILE, path, sizeof(path));
+	if (net_load(path, net) < 0)
+		return -1;
+	net_path(ctx, bridge, NET_ID_FILE, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%32s %u", hex, &plen);
+	fclose(f);
+	if (n != 2 || strlen(hex) != 32 || plen > 128) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < 16; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+			errno = EINVAL;
+			return -1;
+		}
+		net->id[i] = (uint8_t)byte;
+	}
+	net->nat66_len = (uint8_t)plen;
+	snprintf(net->bridge, sizeof(net->bridge), "%s", bridge);
+	return 0;
+}
+
+/* Is @a a usable node address of subnet/mask, other than the host's? */
+static bool
+net_node_addr(struct in_addr a, uint32_t subnet, uint32_t mask)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return (h & mask) == subnet && h != subnet && h != subnet + 1 && h != (subnet | ~mask);
+}
+
+/* Do the reservations and IPv4 forwards of @conf fit subnet/mask? */
+static bool
+net_conf_fits(const struct vmnet_netconf *conf, uint32_t subnet, uint32_t mask)
+{
+	unsigned i;
+
+	for (i = 0; i < conf->nreservations; i++)
+		if (!net_node_addr(conf->reservations[i].addr, subnet, mask))
+			return false;
+	for (i = 0; i < conf->nrules; i++)
+		if (conf->rules[i].family == AF_INET &&
+		    !net_node_addr(conf->rules[i].internal.v4, subnet, mask))
+			return false;
+	return true;
+}
+
+/* Tables and dnsmasq of a configured network. */
+static int
+net_conf_services(const char *dir, const struct vmnet_netconf *conf, const struct vmnet_net *net,
+                  uint32_t subnet, uint8_t prefixlen)
+{
+	uint8_t macs[VMNET_NETCONF_MAX_RESERVATIONS][6];
+	struct in_addr addrs[VMNET_NETCONF_MAX_RESERVATIONS];
+	bool shared = conf->mode == VMNET_SHARED_MODE;
+	unsigned i;
+
+	if (nat_add(net->bridge, net->bridge,
+	            &(struct nat_conf){.subnet = {htonl(subnet)},
+	                               .prefixlen = prefixlen,
+	                               .masquerade4 = shared && conf->nat44,
+	                               .has_prefix6 = true,
+	                               .prefix6 = net->nat66,
+	                               .prefix6_len = net->nat66_len,
+	                               .masquerade6 = shared && conf->nat66,
+	                               .external = conf->external,
+	                               .nrules = conf->nrules,
+	                               .rules = conf->rules}) < 0)
+		return -1;
+	for (i = 0; i < conf->nreservations; i++) {
+		memcpy(macs[i], conf->reservations[i].mac, 6);
+		addrs[i] = conf->reservations[i].addr;
+	}
+	return dhcp_start(dir, net->bridge,
+	                  &(struct dhcp_conf){.dhcp = conf->dhcp,
+	                                      .first = {htonl(subnet + 2)},
+	                                      .last = net->end,
+	                                      .mask = net->mask,
+	                                      .dns = conf->dns_proxy,
+	                                      .ra = conf->router_advertisement,
+	                                      .nfixed = conf->nreservations,
+	                                      .fixed_mac = (const uint8_t(*)[6])macs,
+	                                      .fixed_addr = addrs});
+}
+
+/* Create the bridge of a configured network. Return: its ifindex, or -1. */
+static int
+net_conf_create(struct net_ctx *ctx, const struct vmnet_netconf *conf, uint32_t subnet,
+                uint8_t prefixlen, struct vmnet_net *net)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct in6_addr gw6;
+	int index = 0;
+
+	net->start.s_addr = htonl(subnet + 1);
+	net->end.s_addr = htonl((subnet | ~net_mask(prefixlen)) - 1);
+	net->mask.s_addr = htonl(net_mask(prefixlen));
+	net->mtu = conf->mtu;
+	net->has_nat66 = true;
+	if (conf->has_prefix6) {
+		net->nat66 = conf->prefix6;
+		net->nat66_len = conf->prefix6_len;
+	} else {
+		if (net_random_ula(&net->nat66) < 0)
+			return -1;
+		net->nat66_len = 64;
+	}
+	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
+	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
+	index = net_new_bridge(ctx, net->bridge);
+	if (index < 0)
+		return -1;
+	gw6 = net->nat66;
+	gw6.s6_addr[15] |= 1;
+	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
+	    netlink_addr_add(index, AF_INET, &net->start, prefixlen) < 0 ||
+	    netlink_addr_add(index, AF_INET6, &gw6, net->nat66_len) < 0 ||
+	    netlink_link_up(index) < 0 ||
+	    net_conf_services(dir, conf, net, subnet, prefixlen) < 0 || net_save(path, net) < 0 ||
+	    net_save_id(ctx, net) < 0)
+		goto fail;
+	return index;
+fail:
+	return net_abandon(ctx, net->bridge, index);
+}
+
+/* Choose the subnet of a configured network and create it. Return: ifindex or -1. */
+static int
+net_conf_choose(struct net_ctx *ctx, const struct vmnet_netconf *conf, struct vmnet_net *net)
+{
+	char kind = conf->mode == VMNET_SHARED_MODE ? 'S' : 'H';
+	uint32_t base, last, mask;
+	struct netlink_addr4 *addrs;
+	uint8_t prefixlen;
+	size_t naddrs;
+	int index = -1, err = EADDRNOTAVAIL;
+
+	if (netlink_addrs4(&addrs, &naddrs) < 0)
+		return -1;
+	if (conf->has_subnet) {
+		base = last = ntohl(conf->subnet.s_addr);
+		prefixlen = (uint8_t)__builtin_popcount(ntohl(conf->mask.s_addr));
+		err = EADDRINUSE;
+	} else {
+		base = conf->mode == VMNET_SHARED_MODE ? NET_SHARED_BASE : NET_HOST_BASE;
+		last = NET_LAST_BASE;
+		prefixlen = 24;
+	}
+	mask = net_mask(prefixlen);
+	for (; base <= last && index < 0; base += 256) {
+		snprintf(net->bridge, sizeof(net->bridge), NET_PREFIX "%c%08x-%u", kind, base,
+		         prefixlen);
+		if (net_find(ctx, net->bridge) ||
+		    net_subnet_used(addrs, naddrs, base, prefixlen, 0))
+			continue;
+		if (!net_conf_fits(conf, base, mask)) {
+			err = EINVAL;
+			break;
+		}
+		index = net_conf_create(ctx, conf, base, prefixlen, net);
+		err = errno;
+		if (index < 0)
+			break;
+	}
+	free(addrs);
+	if (index < 0)
+		errno = err;
+	return index;
+}
+
+/* After a failed change: reclaim what it left, keep errno. */
+static void
+net_undo(struct net_ctx *ctx)
+{
+	int err = errno;
+
+	if (ctx->lock_fd >= 0 && net_refresh(ctx) == 0)
+		net_sweep(ctx, 0);
+	if (ctx->lock_fd >= 0)
+		net_remove_if_empty(ctx);
+	errno = err;
+}
+
+int
+vmnet_net_create(const struct vmnet_netconf *conf, int holder_index, struct vmnet_net *net)
+{
+	struct net_ctx ctx;
+	int index, rc = -1;
+
+	memset(net, 0, sizeof(*net));
+	if (conf->external[0] && if_nametoindex(conf->external) == 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (getrandom(net->id, sizeof(net->id), 0) != sizeof(net->id))
+		return -1;
+	if (net_lock(&ctx) < 0)
+		goto out;
+	net_sweep(&ctx, 0);
+	if (net_refresh(&ctx) < 0)
+		goto out;
+	index = net_conf_choose(&ctx, conf, net);
+	if (index < 0)
+		goto out;
+	/* Tagged as ours like an interface's TAP, but left down: it carries nothing. */
+	if (netlink_link_set_mtu(holder_index, net->mtu) == 0 &&
+	    netlink_link_set_alias(holder_index, NET_ALIAS) == 0)
+		rc = netlink_link_set_master(holder_index, index);
+out:
+	if (rc < 0)
+		net_undo(&ctx);
+	net_unlock(&ctx);
+	return rc;
+}
+
+/* Under the lock: the configured network @bridge with identity @id. */
+static int
+net_lookup_locked(const struct net_ctx *ctx, const char *bridge, const uint8_t id[16],
+                  struct vmnet_net *net, int *index)
+{
+	const struct netlink_link *l = net_find(ctx, bridge);
+
+	if (!l || !net_is_ours(l) || net_load_all(ctx, bridge, net) < 0 ||
+	    memcmp(net->id, id, sizeof(net->id)) != 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	*index = l->index;
+	return 0;
+}
+
+int
+vmnet_net_lookup(const char *bridge, const uint8_t id[16], struct vmnet_net *net)
+{
+	struct net_ctx ctx;
+	int index, rc = -1;
+
+	if (net_lock(&ctx) == 0)
+		rc = net_lookup_locked(&ctx, bridge, id, net, &index);
+	net_unlock(&ctx);
+	return rc;
+}
+
+int
+vmnet_net_join(const char *bridge, const uint8_t id[16], int tap_index, bool isolated,
+               struct vmnet_net *net)
+{
+	struct net_ctx ctx;
+	int index, rc = -1;
+
+	if (net_lock(&ctx) == 0 && net_lookup_locked(&ctx, bridge, id, net, &index) == 0 &&
+	    netlink_link_set_mtu(tap_index, net->mtu) == 0)
+		rc = net_add_port(tap_index, index, isolated);
+	net_unlock(&ctx);
+	return rc;
+}
+
+/*
+ * An isolated host network by identifier: bridge "vmni" + the first 44
+ * bits of the id, the host's addresses if asked for, no DHCP, no NAT.
+ * Joining needs the same id and host addresses. Return: ifindex or -1.
+ */
+static int
+net_by_id(struct net_ctx *ctx, const struct vmnet_desc_net *want, struct vmnet_net *net)
+{
+	const uint8_t *id = want->network_id;
+	char dir[PATH_MAX], path[PATH_MAX];
+	const struct netlink_link *l;
+	struct netlink_addr4 *addrs;
+	struct vmnet_net have;
+	size_t naddrs;
+	int index = 0;
+	bool used;
+
+	snprintf(net->bridge, sizeof(net->bridge), NET_PREFIX "i%02x%02x%02x%02x%02x%x", id[0],
+	         id[1], id[2], id[3], id[4], id[5] >> 4);
+	memcpy(net->id, id, sizeof(net->id));
+	net->mtu = want->mtu ? want->mtu : VMNET_NETCONF_MTU_DEFAULT;
+	if (want->has_host_addr) {
+		net->start = want->host_addr;
+		net->mask = want->host_mask;
+	}
+	net->has_nat66 = want->has_host_addr6;
+	net->nat66 = want->host_addr6;
+	net->nat66_len = want->has_host_addr6 ? 64 : 0;
+	l = net_find(ctx, net->bridge);
+	if (l) {
+		if (!net_is_ours(l) || net_load_all(ctx, net->bridge, &have) < 0 ||
+		    memcmp(have.id, net->id, 16) != 0 || have.start.s_addr != net->start.s_addr ||
+		    have.mask.s_addr != net->mask.s_addr || have.has_nat66 != net->has_nat66 ||
+		    (want->mtu && have.mtu != want->mtu) ||
+		    memcmp(&have.nat66, &net->nat66, sizeof(have.nat66)) != 0) {
+			errno = EADDRINUSE;
+			return -1;
+		}
+		*net = have;
+		return l->index;
+	}
+	if (want->has_host_addr) {
+		if (netlink_addrs4(&addrs, &naddrs) < 0)
+			return -1;
+		used = net_subnet_used(
+		    addrs, naddrs, ntohl(want->host_addr.s_addr) & net_mask(want->host_prefixlen),
+		    want->host_prefixlen, 0);
+		free(addrs);
+		if (used) {
+			errno = EADDRINUSE;
+			return -1;
+		}
+	}
+	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
+	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
+	index = net_new_bridge(ctx, net->bridge);
+	if (index < 0)
+		return -1;
+	if (netlink_link_set_mtu(index, net->mtu) < 0 ||
+	    (want->has_host_addr &&
+	     netlink_addr_add(index, AF_INET, &want->host_addr, want->host_prefixlen) < 0) ||
+	    (want->has_host_addr6 &&
+	     netlink_addr_add(index, AF_INET6, &want->host_addr6, 64) < 0) ||
+	    netlink_link_up(index) < 0 || net_save(path, net) < 0 || net_save_id(ctx, net) < 0)
+		goto fail;
+	return index;
+fail:
+	return net_abandon(ctx, net->bridge, index);
+}
+
 int
 vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net)
 {
@@ -561,20 +969,20 @@ vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_
 		goto out;
 	if (want->mode == VMNET_BRIDGED_MODE)
 		index = net_bridged(&ctx, want, net);
+	else if (want->has_network_id)
+		index = net_by_id(&ctx, want, net);
 	else
 		index = net_choose(&ctx, want, net);
 	if (index < 0)
 		goto out;
+	if (!net->mtu)
+		net->mtu = VMNET_NETCONF_MTU_DEFAULT; /* bridged: not reported */
+	else if (netlink_link_set_mtu(tap_index, net->mtu) < 0)
+		goto out;
 	rc = net_add_port(tap_index, index, want->isolated);
 out:
-	if (rc < 0 && ctx.lock_fd >= 0) {
-		int err = errno;
-
-		if (net_refresh(&ctx) == 0)
-			net_sweep(&ctx, 0);
-		net_remove_if_empty(&ctx);
-		errno = err;
-	}
+	if (rc < 0)
+		net_undo(&ctx);
 	net_unlock(&ctx);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "vmnet_desc.h"
+#include "vmnet_netconf.h"
 
 /* The network an interface was attached to. */
 struct vmnet_net {
@@ -25,8 +26,11 @@ struct vmnet_net {
 	struct in_addr start; /* host and shared mode only */
 	struct in_addr end;
 	struct in_addr mask;
-	bool has_nat66; /* shared mode only */
+	bool has_nat66; /* shared mode, or any network made from a configuration */
 	struct in6_addr nat66;
+	uint8_t nat66_len; /* its prefix length */
+	uint32_t mtu;
+	uint8_t id[16]; /* networks made from a configuration: their identity */
 };
 
 /*
@@ -46,6 +50,39 @@ struct vmnet_net {
  * has other parameters; anything else for a system failure.
  */
 int vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net);
+
+/*
+ * vmnet_net_create() - create a network from a macOS 26 configuration,
+ * with TAP @holder_index as its first port (it keeps the network while
+ * the caller holds it open)
+ * @conf:	the configuration; subnet and prefix chosen when not set
+ * @holder_index: the TAP
+ * @net:	filled with the network's actual parameters and a new id
+ *
+ * Return: 0, or -1 with errno: EINVAL for a configuration that does not
+ * hold together (a reservation outside the subnet), ENODEV for a missing
+ * external interface, EADDRINUSE when the subnet is taken, EADDRNOTAVAIL
+ * when no default subnet is free, anything else for a system failure.
+ */
+int vmnet_net_create(const struct vmnet_netconf *conf, int holder_index, struct vmnet_net *net);
+
+/*
+ * vmnet_net_lookup() - the parameters of the network called @bridge,
+ * made by vmnet_net_create() with identity @id
+ *
+ * Return: 0, or -1 with errno ENOENT when there is no such network (any
+ * more).
+ */
+int vmnet_net_lookup(const char *bridge, const uint8_t id[16], struct vmnet_net *net);
+
+/*
+ * vmnet_net_join() - make TAP @tap_index a port of the network @bridge
+ * with identity @id, at the network's MTU
+ *
+ * Return: 0, or -1 with errno (ENOENT: the network is gone).
+ */
+int vmnet_net_join(const char *bridge, const uint8_t id[16], int tap_index, bool isolated,
+                   struct vmnet_net *net);
 
 /*
  * vmnet_net_release() - remove TAP @tap_index, the TAPs of killed

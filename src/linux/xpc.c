@@ -9,6 +9,12 @@
  * Dictionaries are small arrays of key/value pairs kept in insertion order:
  * vmnet dictionaries hold about 15 keys, so a linear search beats hashing.
  *
+ * The well-known errors (XPC_ERROR_*) are static objects of type error that
+ * the dictionary getters read like dictionaries, as on macOS; retaining or
+ * releasing them does nothing. A received message remembers its connection
+ * and, when its sender waits, the message id xpc_dictionary_create_reply()
+ * answers.
+ *
  * Calls with NULL or an object of the wrong type do nothing and return the
  * "empty" value (0, false, NULL). libxpc traps on some of these misuses; here
  * they are harmless so that a bug in a caller fails a test, not the process.
@@ -24,10 +30,6 @@
 
 #include "xpc_internal.h"
 
-struct _xpc_type_s {
-	const char *name;
-};
-
 const struct _xpc_type_s _xpc_type_array = {"array"};
 const struct _xpc_type_s _xpc_type_bool = {"bool"};
 const struct _xpc_type_s _xpc_type_dictionary = {"dictionary"};
@@ -35,6 +37,9 @@ const struct _xpc_type_s _xpc_type_int64 = {"int64"};
 const struct _xpc_type_s _xpc_type_string = {"string"};
 const struct _xpc_type_s _xpc_type_uint64 = {"uint64"};
 const struct _xpc_type_s _xpc_type_uuid = {"uuid"};
+const struct _xpc_type_s _xpc_type_data = {"data"};
+const struct _xpc_type_s _xpc_type_error = {"error"};
+const struct _xpc_type_s _xpc_type_connection = {"connection"};
 
 struct xpc_entry {
 	char *key;
@@ -42,8 +47,7 @@ struct xpc_entry {
 };
 
 struct xpc_obj {
-	xpc_type_t type;
-	atomic_uint refcnt;
+	struct xpc_head h;
 	union {
 		bool b;
 		int64_t i64;
@@ -59,14 +63,24 @@ struct xpc_obj {
 			size_t cap;
 		} arr;
 		struct {
+			uint8_t *ptr;
+			size_t len;
+		} data;
+		struct {
 			struct xpc_entry *entries;
 			size_t count;
 			size_t cap;
+			/* A received message: its connection, and its id if the
+			 * sender waits for a reply (0 if not, or replied). */
+			xpc_connection_t remote;
+			uint64_t msg_id;
+			/* A reply: the id of the message it answers. */
+			uint64_t reply_to;
 		} dict;
 	};
 };
 
-static void
+void
 xpc_oom(void)
 {
 	static const char msg[] = "xpc: out of memory\n";
@@ -125,8 +139,8 @@ xpc_new(xpc_type_t type)
 {
 	struct xpc_obj *o = xpc_calloc(1, sizeof(*o));
 
-	o->type = type;
-	atomic_init(&o->refcnt, 1);
+	o->h.type = type;
+	atomic_init(&o->h.refcnt, 1);
 	return o;
 }
 
@@ -136,7 +150,7 @@ xpc_cast(xpc_object_t object, xpc_type_t type)
 {
 	struct xpc_obj *o = object;
 
-	if (o == NULL || o->type != type)
+	if (o == NULL || o->h.type != type)
 		return NULL;
 	return o;
 }
@@ -146,8 +160,8 @@ xpc_retain(xpc_object_t object)
 {
 	struct xpc_obj *o = object;
 
-	if (o != NULL)
-		atomic_fetch_add_explicit(&o->refcnt, 1, memory_order_relaxed);
+	if (o != NULL && !o->h.global)
+		atomic_fetch_add_explicit(&o->h.refcnt, 1, memory_order_relaxed);
 	return object;
 }
 
@@ -156,18 +170,25 @@ xpc_dispose(struct xpc_obj *o)
 {
 	size_t i;
 
-	if (o->type == XPC_TYPE_STRING) {
+	if (o->h.type == XPC_TYPE_CONNECTION) {
+		xpc_connection_dispose((xpc_connection_t)(void *)o);
+		return;
+	}
+	if (o->h.type == XPC_TYPE_STRING) {
 		free(o->str.ptr);
-	} else if (o->type == XPC_TYPE_ARRAY) {
+	} else if (o->h.type == XPC_TYPE_DATA) {
+		free(o->data.ptr);
+	} else if (o->h.type == XPC_TYPE_ARRAY) {
 		for (i = 0; i < o->arr.count; i++)
 			xpc_release(o->arr.items[i]);
 		free(o->arr.items);
-	} else if (o->type == XPC_TYPE_DICTIONARY) {
+	} else if (o->h.type == XPC_TYPE_DICTIONARY) {
 		for (i = 0; i < o->dict.count; i++) {
 			free(o->dict.entries[i].key);
 			xpc_release(o->dict.entries[i].value);
 		}
 		free(o->dict.entries);
+		xpc_release(o->dict.remote);
 	}
 	free(o);
 }
@@ -177,9 +198,9 @@ xpc_release(xpc_object_t object)
 {
 	struct xpc_obj *o = object;
 
-	if (o == NULL)
+	if (o == NULL || o->h.global)
 		return;
-	if (atomic_fetch_sub_explicit(&o->refcnt, 1, memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&o->h.refcnt, 1, memory_order_acq_rel) == 1)
 		xpc_dispose(o);
 }
 
@@ -188,7 +209,7 @@ xpc_refcount(xpc_object_t object)
 {
 	struct xpc_obj *o = object;
 
-	return o ? atomic_load(&o->refcnt) : 0;
+	return o ? atomic_load(&o->h.refcnt) : 0;
 }
 
 xpc_type_t
@@ -196,7 +217,7 @@ xpc_get_type(xpc_object_t object)
 {
 	struct xpc_obj *o = object;
 
-	return o ? o->type : NULL;
+	return o ? o->h.type : NULL;
 }
 
 /* Scalars and strings */
@@ -293,6 +314,51 @@ xpc_uuid_get_bytes(xpc_object_t xuuid)
 	struct xpc_obj *o = xpc_cast(xuuid, XPC_TYPE_UUID);
 
 	return o ? o->uuid : NULL;
+}
+
+xpc_object_t
+xpc_data_create(const void *bytes, size_t length)
+{
+	struct xpc_obj *o = xpc_new(XPC_TYPE_DATA);
+
+	/* One byte more, so that empty data has a non-NULL pointer too. */
+	o->data.ptr = xpc_calloc(1, length + 1);
+	if (length > 0 && bytes != NULL)
+		memcpy(o->data.ptr, bytes, length);
+	o->data.len = length;
+	return o;
+}
+
+size_t
+xpc_data_get_length(xpc_object_t xdata)
+{
+	struct xpc_obj *o = xpc_cast(xdata, XPC_TYPE_DATA);
+
+	return o ? o->data.len : 0;
+}
+
+const void *
+xpc_data_get_bytes_ptr(xpc_object_t xdata)
+{
+	struct xpc_obj *o = xpc_cast(xdata, XPC_TYPE_DATA);
+
+	return o ? o->data.ptr : NULL;
+}
+
+/* Copy up to @length bytes from @offset into @buffer. Return: bytes copied. */
+size_t
+xpc_data_get_bytes(xpc_object_t xdata, void *buffer, size_t offset, size_t length)
+{
+	struct xpc_obj *o = xpc_cast(xdata, XPC_TYPE_DATA);
+	size_t n;
+
+	if (o == NULL || buffer == NULL || offset >= o->data.len)
+		return 0;
+	n = o->data.len - offset;
+	if (n > length)
+		n = length;
+	memcpy(buffer, o->data.ptr + offset, n);
+	return n;
 }
 
 /* Arrays */
@@ -398,6 +464,17 @@ xpc_array_apply(xpc_object_t xarray, xpc_array_applier_t applier)
 
 /* Dictionaries */
 
+/* Return: @object if it is a dictionary or an error (read like one), else NULL. */
+static struct xpc_obj *
+xpc_dict_readable(xpc_object_t object)
+{
+	struct xpc_obj *o = object;
+
+	if (o == NULL || (o->h.type != XPC_TYPE_DICTIONARY && o->h.type != XPC_TYPE_ERROR))
+		return NULL;
+	return o;
+}
+
 /* Return: the entry for @key in @d, or NULL. */
 static struct xpc_entry *
 xpc_dict_find(struct xpc_obj *d, const char *key)
@@ -431,7 +508,7 @@ xpc_dictionary_create_empty(void)
 size_t
 xpc_dictionary_get_count(xpc_object_t xdict)
 {
-	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+	struct xpc_obj *d = xpc_dict_readable(xdict);
 
 	return d ? d->dict.count : 0;
 }
@@ -439,7 +516,7 @@ xpc_dictionary_get_count(xpc_object_t xdict)
 xpc_object_t
 xpc_dictionary_get_value(xpc_object_t xdict, const char *key)
 {
-	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+	struct xpc_obj *d = xpc_dict_readable(xdict);
 	struct xpc_entry *e;
 
 	if (d == NULL || key == NULL)
@@ -482,10 +559,21 @@ xpc_dictionary_set_value(xpc_object_t xdict, const char *key, xpc_object_t value
 	xpc_release(old);
 }
 
+xpc_object_t
+xpc_dictionary_entry_at(xpc_object_t xdict, size_t index, const char **key)
+{
+	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+
+	if (d == NULL || index >= d->dict.count)
+		return NULL;
+	*key = d->dict.entries[index].key;
+	return d->dict.entries[index].value;
+}
+
 bool
 xpc_dictionary_apply(xpc_object_t xdict, xpc_dictionary_applier_t applier)
 {
-	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+	struct xpc_obj *d = xpc_dict_readable(xdict);
 	size_t i;
 
 	if (d == NULL)
@@ -570,6 +658,175 @@ xpc_dictionary_set_uuid(xpc_object_t xdict, const char *key, const uuid_t uuid)
 		xpc_dict_set_new(xdict, key, xpc_uuid_create(uuid));
 }
 
+const void *
+xpc_dictionary_get_data(xpc_object_t xdict, const char *key, size_t *length)
+{
+	xpc_object_t v = xpc_dictionary_get_value(xdict, key);
+
+	if (xpc_cast(v, XPC_TYPE_DATA) == NULL)
+		return NULL;
+	if (length != NULL)
+		*length = xpc_data_get_length(v);
+	return xpc_data_get_bytes_ptr(v);
+}
+
+void
+xpc_dictionary_set_data(xpc_object_t xdict, const char *key, const void *bytes, size_t length)
+{
+	if (xpc_cast(xdict, XPC_TYPE_DICTIONARY) != NULL)
+		xpc_dict_set_new(xdict, key, xpc_data_create(bytes, length));
+}
+
+/* Messages and replies */
+
+void
+xpc_dictionary_set_remote(xpc_object_t xdict, xpc_connection_t remote, uint64_t msg_id)
+{
+	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+
+	if (d == NULL)
+		return;
+	xpc_retain(remote);
+	xpc_release(d->dict.remote);
+	d->dict.remote = remote;
+	d->dict.msg_id = msg_id;
+}
+
+uint64_t
+xpc_dictionary_get_reply_to(xpc_object_t xdict)
+{
+	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+
+	return d ? d->dict.reply_to : 0;
+}
+
+void
+xpc_dictionary_set_reply_to(xpc_object_t xdict, uint64_t msg_id)
+{
+	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+
+	if (d != NULL)
+		d->dict.reply_to = msg_id;
+}
+
+/*
+ * A reply to a received message whose sender waits for one; sending it on
+ * the message's connection runs the sender's reply handler.
+ *
+ * Return: +1 dictionary, or NULL if @original expects no reply or already
+ * has one.
+ */
+xpc_object_t
+xpc_dictionary_create_reply(xpc_object_t original)
+{
+	struct xpc_obj *d = xpc_cast(original, XPC_TYPE_DICTIONARY);
+	struct xpc_obj *r;
+
+	if (d == NULL || d->dict.remote == NULL || d->dict.msg_id == 0)
+		return NULL;
+	r = xpc_new(XPC_TYPE_DICTIONARY);
+	r->dict.reply_to = d->dict.msg_id;
+	r->dict.remote = xpc_retain(d->dict.remote);
+	d->dict.msg_id = 0;
+	return r;
+}
+
+/* Return: the connection a message came from (borrowed), NULL if none. */
+xpc_connection_t
+xpc_dictionary_get_remote_connection(xpc_object_t xdict)
+{
+	struct xpc_obj *d = xpc_cast(xdict, XPC_TYPE_DICTIONARY);
+
+	return d ? d->dict.remote : NULL;
+}
+
+/* Equality */
+
+/* Return: whether @object1 and @object2 have the same type and value, recursively. */
+bool
+xpc_equal(xpc_object_t object1, xpc_object_t object2)
+{
+	struct xpc_obj *a = object1, *b = object2;
+	struct xpc_entry *e;
+	size_t i;
+
+	if (a == b)
+		return true;
+	if (a == NULL || b == NULL || a->h.type != b->h.type)
+		return false;
+	if (a->h.type == XPC_TYPE_BOOL)
+		return a->b == b->b;
+	if (a->h.type == XPC_TYPE_INT64)
+		return a->i64 == b->i64;
+	if (a->h.type == XPC_TYPE_UINT64)
+		return a->u64 == b->u64;
+	if (a->h.type == XPC_TYPE_STRING)
+		return a->str.len == b->str.len && memcmp(a->str.ptr, b->str.ptr, a->str.len) == 0;
+	if (a->h.type == XPC_TYPE_UUID)
+		return memcmp(a->uuid, b->uuid, sizeof(a->uuid)) == 0;
+	if (a->h.type == XPC_TYPE_DATA)
+		return a->data.len == b->data.len &&
+		       memcmp(a->data.ptr, b->data.ptr, a->data.len) == 0;
+	if (a->h.type == XPC_TYPE_ARRAY) {
+		if (a->arr.count != b->arr.count)
+			return false;
+		for (i = 0; i < a->arr.count; i++) {
+			if (!xpc_equal(a->arr.items[i], b->arr.items[i]))
+				return false;
+		}
+		return true;
+	}
+	if (a->h.type == XPC_TYPE_DICTIONARY) {
+		if (a->dict.count != b->dict.count)
+			return false;
+		for (i = 0; i < a->dict.count; i++) {
+			e = xpc_dict_find(b, a->dict.entries[i].key);
+			if (e == NULL || !xpc_equal(a->dict.entries[i].value, e->value))
+				return false;
+		}
+		return true;
+	}
+	return false; /* errors and connections: only identity */
+}
+
+/* Errors: static objects read like dictionaries with a description. */
+
+const char *const _xpc_error_key_description = "XPCErrorDescription";
+
+struct _xpc_dictionary_s {
+	struct xpc_obj obj;
+};
+
+#define XPC_STATIC_STRING(text)                                                                    \
+	{                                                                                          \
+		.h = {.type = XPC_TYPE_STRING, .global = true},                                    \
+		.str = {.ptr = (char *)(text), .len = sizeof(text) - 1},                           \
+	}
+
+static struct xpc_obj xpc_desc_interrupted = XPC_STATIC_STRING("Connection interrupted");
+static struct xpc_obj xpc_desc_invalid = XPC_STATIC_STRING("Connection invalid");
+static struct xpc_obj xpc_desc_csreq = XPC_STATIC_STRING("Peer code signing requirement not met");
+
+static struct xpc_entry xpc_entries_interrupted[] = {
+    {(char *)"XPCErrorDescription", &xpc_desc_interrupted}};
+static struct xpc_entry xpc_entries_invalid[] = {
+    {(char *)"XPCErrorDescription", &xpc_desc_invalid}};
+static struct xpc_entry xpc_entries_csreq[] = {{(char *)"XPCErrorDescription", &xpc_desc_csreq}};
+
+#define XPC_STATIC_ERROR(table)                                                                    \
+	{                                                                                          \
+		.obj = {                                                                           \
+		    .h = {.type = XPC_TYPE_ERROR, .global = true},                                 \
+		    .dict = {.entries = (table), .count = 1, .cap = 1},                            \
+		},                                                                                 \
+	}
+
+struct _xpc_dictionary_s _xpc_error_connection_interrupted =
+    XPC_STATIC_ERROR(xpc_entries_interrupted);
+struct _xpc_dictionary_s _xpc_error_connection_invalid = XPC_STATIC_ERROR(xpc_entries_invalid);
+struct _xpc_dictionary_s _xpc_error_peer_code_signing_requirement =
+    XPC_STATIC_ERROR(xpc_entries_csreq);
+
 /* Description */
 
 static void
@@ -600,30 +857,32 @@ xpc_describe(FILE *f, const struct xpc_obj *o)
 		fputs("<null>", f);
 		return;
 	}
-	fprintf(f, "<%s: ", o->type->name);
-	if (o->type == XPC_TYPE_BOOL) {
+	fprintf(f, "<%s: ", o->h.type->name);
+	if (o->h.type == XPC_TYPE_BOOL) {
 		fputs(o->b ? "true" : "false", f);
-	} else if (o->type == XPC_TYPE_INT64) {
+	} else if (o->h.type == XPC_TYPE_INT64) {
 		fprintf(f, "%lld", (long long)o->i64);
-	} else if (o->type == XPC_TYPE_UINT64) {
+	} else if (o->h.type == XPC_TYPE_UINT64) {
 		fprintf(f, "%llu", (unsigned long long)o->u64);
-	} else if (o->type == XPC_TYPE_STRING) {
+	} else if (o->h.type == XPC_TYPE_STRING) {
 		xpc_describe_string(f, o->str.ptr);
-	} else if (o->type == XPC_TYPE_UUID) {
+	} else if (o->h.type == XPC_TYPE_UUID) {
 		u = o->uuid;
 		fprintf(f,
 		        "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
 		        "%02X%02X%02X%02X%02X%02X",
 		        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
 		        u[12], u[13], u[14], u[15]);
-	} else if (o->type == XPC_TYPE_ARRAY) {
+	} else if (o->h.type == XPC_TYPE_DATA) {
+		fprintf(f, "%zu bytes", o->data.len);
+	} else if (o->h.type == XPC_TYPE_ARRAY) {
 		fputc('[', f);
 		for (i = 0; i < o->arr.count; i++) {
 			fputs(i ? ", " : " ", f);
 			xpc_describe(f, o->arr.items[i]);
 		}
 		fputs(o->arr.count ? " ]" : "]", f);
-	} else if (o->type == XPC_TYPE_DICTIONARY) {
+	} else if (o->h.type == XPC_TYPE_DICTIONARY || o->h.type == XPC_TYPE_ERROR) {
 		fputc('{', f);
 		for (i = 0; i < o->dict.count; i++) {
 			fputs(i ? ", " : " ", f);

@@ -518,3 +518,99 @@ def test_serve_stream_bad_service_type(work):
     assert cp.returncode == 1
     assert "--service-type must be launchd or systemd" in cp.stderr
     assert not os.path.exists(work["prefix"])
+# macOS signing, with stand-ins for uname (says Darwin) and codesign (a
+# signature is a marker line appended to the file, made only when the
+# entitlements file grants the virtualization entitlement).
+FAKE_CODESIGN = r"""#!/bin/sh
+mark='#signed-with-com.apple.security.virtualization'
+for file; do :; done
+case $1 in
+--force)
+	ent=
+	while [ $# -gt 1 ]; do
+		[ "$1" = --entitlements ] && ent=$2
+		shift
+	done
+	grep -q '<key>com.apple.security.virtualization</key>' "$ent" || exit 3
+	grep -qxF "$mark" "$file" || echo "$mark" >>"$file"
+	;;
+--verify) [ "$2" = --strict ] && grep -qxF "$mark" "$file" ;;
+-d) grep -qxF "$mark" "$file" && echo '<key>com.apple.security.virtualization</key>' ;;
+*) exit 2 ;;
+esac
+"""
+MARK = b"#signed-with-com.apple.security.virtualization\n"
+
+
+@pytest.fixture
+def mac(work):
+    fake = os.path.join(work["root"], "fakebin")
+    os.mkdir(fake)
+    for name, text in (("codesign", FAKE_CODESIGN), ("uname", "#!/bin/sh\necho Darwin\n")):
+        with open(os.path.join(fake, name), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(fake, name), 0o755)
+    work["env"] = dict(os.environ, PATH=fake + ":" + os.environ["PATH"])
+    return work
+
+
+def mac_install(w, src, *args, check=True):
+    cp = subprocess.run([os.path.join(src, "install.sh"), "--prefix", w["prefix"], "--no-sudoers",
+                         *args], capture_output=True, text=True, cwd="/", env=w["env"])
+    assert (cp.returncode == 0) == check, cp.stdout + cp.stderr
+    return cp
+
+
+def test_mac_signs_a_helper_built_from_source(mac):
+    macos = os.path.join(mac["src"], "scripts", "macos")
+    os.makedirs(macos)
+    for name in ("sign.sh", "vmnet-helper.entitlements"):
+        shutil.copy2(os.path.join(REPO, "scripts", "macos", name), macos)
+    built = read(os.path.join(mac["src"], "build", "vmnet-helper"))
+    cp = mac_install(mac, mac["src"])
+    assert "signed vmnet-helper ad hoc with com.apple.security.virtualization" in cp.stdout
+    helper = os.path.join(mac["prefix"], "bin", "vmnet-helper")
+    assert read(helper) == built + MARK
+    assert read(os.path.join(mac["src"], "build", "vmnet-helper")) == built
+    # The signature is the same every time: a second run changes nothing.
+    cp = mac_install(mac, mac["src"])
+    assert cp.stdout.splitlines()[-1] == "vmnet-helper in %s: unchanged" % mac["prefix"], cp.stdout
+
+
+def test_mac_keeps_a_signed_release_helper(mac):
+    archive = make_archive(mac["src"], mac["root"],
+                           edit=lambda rel, data: data + MARK if rel == "bin/vmnet-helper" else data)
+    cp = mac_install(mac, mac["src"], archive)
+    assert "signed vmnet-helper" not in cp.stdout
+    helper = read(os.path.join(mac["prefix"], "bin", "vmnet-helper"))
+    assert helper == read(os.path.join(mac["src"], "build", "vmnet-helper")) + MARK
+
+
+def test_mac_refuses_an_unsigned_helper_it_cannot_sign(mac):
+    archive = make_archive(mac["src"], mac["root"])
+    cp = mac_install(mac, mac["src"], archive, check=False)
+    assert "is not signed with com.apple.security.virtualization" in cp.stderr
+    assert len(cp.stderr.splitlines()) == 1, cp.stderr
+    assert not os.path.exists(mac["prefix"])
+
+
+def test_launch_agent_rendered_and_removed(work):
+    """The network service's launch agent (macOS; a directory is given here)."""
+    label = "com.github.nirs.vmnet-helper.networks"
+    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
+    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
+    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
+    agents = os.path.join(work["root"], "LaunchAgents")
+    os.mkdir(agents, 0o755)
+    install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    agent = os.path.join(agents, label + ".plist")
+    st = os.lstat(agent)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o644)
+    text = read(agent).decode()
+    assert "<string>%s/bin/vmnet-helper</string>" % work["prefix"] in text
+    assert "/opt/vmnet-helper" not in text.split("-->", 1)[1]
+    assert "<key>MachServices</key>" in text and "<string>--serve-networks</string>" in text
+    cp = install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    assert "unchanged" in cp.stdout.splitlines()[-1]
+    install(work, "--uninstall")
+    assert os.listdir(agents) == []

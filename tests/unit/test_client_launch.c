@@ -8,11 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
 #include "client_launch.h"
+#include "vmnet_if.h"
 
 #define HELPER "/opt/vmnet-helper/bin/vmnet-helper"
 
@@ -108,13 +111,35 @@ test_too_small(void **state)
 	assert_int_equal(client_launch_argv(&l, NULL, opts, 3, argv, 0), -1);
 }
 
+/* A direct start refused for lack of authorization is tried once with sudo. */
+static void
+test_fall_back_to_sudo(void **state)
+{
+	struct client_launch l = {.helper = HELPER, .mode = CLIENT_LAUNCH_DIRECT};
+	int refused = VMNET_IF_EXIT_NOT_AUTHORIZED << 8; /* wait status: exited 77 */
+
+	(void)state;
+	assert_true(WIFEXITED(refused) && WEXITSTATUS(refused) == VMNET_IF_EXIT_NOT_AUTHORIZED);
+	assert_false(client_launch_fall_back(&l, true, refused));
+	assert_false(client_launch_fall_back(&l, false, 1 << 8));
+	assert_false(client_launch_fall_back(&l, false, SIGKILL));
+	assert_false(l.direct_refused);
+	assert_true(client_launch_fall_back(&l, false, refused));
+	assert_true(l.direct_refused);
+	/* Only once, and never from sudo. */
+	assert_false(client_launch_fall_back(&l, false, refused));
+	l.direct_refused = false;
+	l.mode = CLIENT_LAUNCH_SUDO_FD;
+	assert_false(client_launch_fall_back(&l, false, refused));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_direct),      cmocka_unit_test(test_sudo_fd_never_prompts),
 	    cmocka_unit_test(test_sudo_socket), cmocka_unit_test(test_probes),
-	    cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_too_small),   cmocka_unit_test(test_fall_back_to_sudo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,31 @@ test_errors(void **state)
 	expect_error(big_grace, ARGC(big_grace), "--grace-period");
 }
 
+/* Network options pass through, repeatable ones too, and get the helper's checks. */
+static void
+test_network_options(void **state)
+{
+	char *argv[] = {"c",
+	                "--port-forward",
+	                "tcp:8080:[fd00::5]:80",
+	                "--port-forward",
+	                "udp:5353:[fd00::5]:53",
+	                "--disable-dhcp",
+	                "--",
+	                "cmd",
+	                NULL};
+	char *bad[] = {"c", "--mtu", "10", "--", "cmd", NULL};
+
+	(void)state;
+	assert_int_equal(client_opts_parse(ARGC(argv), argv, &opts, error), 0);
+	assert_int_equal(opts.helper_argc, 5);
+	assert_string_equal(opts.helper_args[3], "udp:5353:[fd00::5]:53");
+	assert_int_equal(opts.helper_opts.net.nforwards, 2);
+	assert_true(opts.helper_opts.net.disable_dhcp);
+	client_opts_free(&opts);
+	expect_error(bad, ARGC(bad), "--mtu");
+}
+
 static void
 test_help_and_version(void **state)
 {
@@ -238,6 +263,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_defaults, teardown),
 	    cmocka_unit_test_teardown(test_refuses_connection_and_action_options, teardown),
 	    cmocka_unit_test_teardown(test_errors, teardown),
+	    cmocka_unit_test_teardown(test_network_options, teardown),
 	    cmocka_unit_test_teardown(test_help_and_version, teardown),
 	    cmocka_unit_test_teardown(test_command_keeps_its_options, teardown),
 	};

@@ -238,6 +238,27 @@ test_signal_forwarded_to_command(void **state)
 	assert_int_equal(WTERMSIG(sup.helper.status), SIGTERM);
 }
 
+/* Only a process's signal is forwarded: the terminal signals the command. */
+static void
+test_sent_by_process(void **state)
+{
+	(void)state;
+	assert_true(client_sup_sent_by_process(SI_USER));
+	assert_true(client_sup_sent_by_process(SI_QUEUE));
+#ifdef SI_TKILL
+	assert_true(client_sup_sent_by_process(SI_TKILL));
+#endif
+#ifdef SI_KERNEL
+	assert_false(client_sup_sent_by_process(SI_KERNEL));
+#endif
+#ifdef __APPLE__
+	/* xnu delivers a terminal's SIGINT with si_code 0; kill(2) gives SI_USER. */
+	assert_int_equal(SI_USER, 0x10001);
+	assert_false(client_sup_sent_by_process(0));
+#endif
+	assert_false(client_sup_sent_by_process(CLD_EXITED));
+}
+
 int
 main(void)
 {
@@ -252,6 +273,7 @@ main(void)
 	    cmocka_unit_test_setup(test_helper_exit_kills_stubborn_command, setup),
 	    cmocka_unit_test_setup(test_helper_exit_as_command_exits, setup),
 	    cmocka_unit_test_setup(test_signal_forwarded_to_command, setup),
+	    cmocka_unit_test(test_sent_by_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_dispatch.c - the Linux libdispatch subset: serial queues, semaphores,
+ * test_dispatch.c - the Linux libdispatch subset: serial and concurrent
+ * queues, barriers, the global queue, dispatch_after, semaphores,
  * dispatch_time, signal and timer sources.
  *
  * Waits use generous timeouts so that a broken implementation fails instead
@@ -790,6 +791,249 @@ test_signal_source_blocked_everywhere(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Concurrent queues, barriers, the global queue, dispatch_after */
+
+static void
+barrier_sync_on_own_queue(void)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.cbarrier", DISPATCH_QUEUE_CONCURRENT);
+
+	dispatch_sync(q, ^(void) {
+		dispatch_barrier_sync(q, ^(void){
+		                      });
+	});
+}
+
+static void
+test_barrier_sync_on_own_queue_aborts(void **state)
+{
+	(void)state;
+	expect_abort(barrier_sync_on_own_queue, "already owned by current thread");
+}
+
+/* Two blocks that each wait for the other finish only if they run at once. */
+static void
+test_concurrent_runs_blocks_at_once(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.conc", DISPATCH_QUEUE_CONCURRENT);
+	dispatch_semaphore_t a = dispatch_semaphore_create(0);
+	dispatch_semaphore_t b = dispatch_semaphore_create(0);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block atomic_int ok = 0;
+
+	(void)state;
+	dispatch_async(q, ^(void) {
+		dispatch_semaphore_signal(a);
+		if (wait_for(b, LONG_WAIT) == 0)
+			atomic_fetch_add(&ok, 1);
+		dispatch_semaphore_signal(done);
+	});
+	dispatch_async(q, ^(void) {
+		dispatch_semaphore_signal(b);
+		if (wait_for(a, LONG_WAIT) == 0)
+			atomic_fetch_add(&ok, 1);
+		dispatch_semaphore_signal(done);
+	});
+	assert_int_equal(wait_for(done, LONG_WAIT + LONG_WAIT), 0);
+	assert_int_equal(wait_for(done, LONG_WAIT + LONG_WAIT), 0);
+	assert_int_equal(atomic_load(&ok), 2);
+	dispatch_release(q);
+	dispatch_release(a);
+	dispatch_release(b);
+	dispatch_release(done);
+}
+
+/* A serial queue does not: the second block starts after the first gives up. */
+static void
+test_serial_runs_one_block_at_a_time(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.serial1", DISPATCH_QUEUE_SERIAL);
+	dispatch_semaphore_t b = dispatch_semaphore_create(0);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block bool first_got_b = true;
+
+	(void)state;
+	dispatch_async(q, ^(void) {
+		first_got_b = wait_for(b, SHORT_WAIT) == 0;
+	});
+	dispatch_async(q, ^(void) {
+		dispatch_semaphore_signal(b);
+		dispatch_semaphore_signal(done);
+	});
+	assert_int_equal(wait_for(done, LONG_WAIT), 0);
+	assert_false(first_got_b);
+	dispatch_release(q);
+	dispatch_release(b);
+	dispatch_release(done);
+}
+
+#define MANY_CLIENTS 32
+
+/* A server of many clients: every block waits until all have started. */
+static void
+test_concurrent_many_waiting_blocks(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.many", DISPATCH_QUEUE_CONCURRENT);
+	dispatch_semaphore_t started = dispatch_semaphore_create(0);
+	dispatch_semaphore_t gate = dispatch_semaphore_create(0);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	int i;
+
+	(void)state;
+	for (i = 0; i < MANY_CLIENTS; i++) {
+		dispatch_async(q, ^(void) {
+			dispatch_semaphore_signal(started);
+			dispatch_semaphore_wait(gate, DISPATCH_TIME_FOREVER);
+			dispatch_semaphore_signal(done);
+		});
+	}
+	for (i = 0; i < MANY_CLIENTS; i++)
+		assert_int_equal(wait_for(started, LONG_WAIT), 0);
+	for (i = 0; i < MANY_CLIENTS; i++)
+		dispatch_semaphore_signal(gate);
+	for (i = 0; i < MANY_CLIENTS; i++)
+		assert_int_equal(wait_for(done, LONG_WAIT), 0);
+	dispatch_release(q);
+	dispatch_release(started);
+	dispatch_release(gate);
+	dispatch_release(done);
+}
+
+/* A barrier waits for the blocks before it and holds back those after it. */
+static void
+test_barrier_runs_alone(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.barrier", DISPATCH_QUEUE_CONCURRENT);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block atomic_int active = 0;
+	__block atomic_int before = 0;
+	__block int seen_active = -1, seen_before = -1;
+	__block atomic_int after_saw_barrier = 0;
+	__block atomic_bool barrier_ran = false;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		dispatch_async(q, ^(void) {
+			atomic_fetch_add(&active, 1);
+			usleep(20000);
+			atomic_fetch_add(&before, 1);
+			atomic_fetch_sub(&active, 1);
+		});
+	}
+	dispatch_barrier_async(q, ^(void) {
+		seen_active = atomic_load(&active);
+		seen_before = atomic_load(&before);
+		atomic_fetch_add(&active, 1);
+		usleep(20000);
+		atomic_fetch_sub(&active, 1);
+		atomic_store(&barrier_ran, true);
+	});
+	for (i = 0; i < 4; i++) {
+		dispatch_async(q, ^(void) {
+			if (atomic_load(&barrier_ran))
+				atomic_fetch_add(&after_saw_barrier, 1);
+			dispatch_semaphore_signal(done);
+		});
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(wait_for(done, LONG_WAIT), 0);
+	assert_int_equal(seen_active, 0);
+	assert_int_equal(seen_before, 4);
+	assert_int_equal(atomic_load(&after_saw_barrier), 4);
+	dispatch_release(q);
+	dispatch_release(done);
+}
+
+static void
+test_barrier_sync_and_sync_on_concurrent(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.csync", DISPATCH_QUEUE_CONCURRENT);
+	__block int value = 0;
+
+	(void)state;
+	dispatch_barrier_sync(q, ^(void) {
+		value = 1;
+	});
+	assert_int_equal(value, 1);
+	/* A plain sync from a block on the same concurrent queue is allowed. */
+	dispatch_sync(q, ^(void) {
+		dispatch_sync(q, ^(void) {
+			value = 2;
+		});
+	});
+	assert_int_equal(value, 2);
+	dispatch_release(q);
+}
+
+static void
+test_global_queue(void **state)
+{
+	dispatch_queue_t g = dispatch_get_global_queue(DISPATCH_QUEUE_PRIORITY_DEFAULT, 0);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	int i;
+
+	(void)state;
+	assert_non_null(g);
+	assert_ptr_equal(g, dispatch_get_global_queue(DISPATCH_QUEUE_PRIORITY_HIGH, 0));
+	/* Releasing a global queue does nothing, as on macOS. */
+	for (i = 0; i < 3; i++)
+		dispatch_release(g);
+	dispatch_async(g, ^(void) {
+		dispatch_semaphore_signal(done);
+	});
+	assert_int_equal(wait_for(done, LONG_WAIT), 0);
+	dispatch_release(done);
+}
+
+static void
+test_dispatch_after(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.after", NULL);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	dispatch_time_t start = dispatch_time(DISPATCH_TIME_NOW, 0);
+	__block dispatch_time_t ran = 0;
+	__block const char *label = NULL;
+	__block atomic_int runs = 0;
+
+	(void)state;
+	dispatch_after(dispatch_time(DISPATCH_TIME_NOW, (int64_t)(50 * NSEC_PER_MSEC)), q, ^(void) {
+		ran = dispatch_time(DISPATCH_TIME_NOW, 0);
+		label = dispatch_queue_get_label(NULL);
+		atomic_fetch_add(&runs, 1);
+		dispatch_semaphore_signal(done);
+	});
+	dispatch_after(DISPATCH_TIME_FOREVER, q, ^(void) {
+		atomic_fetch_add(&runs, 100);
+	});
+	assert_int_equal(wait_for(done, LONG_WAIT), 0);
+	assert_true(ran >= start + 50 * NSEC_PER_MSEC);
+	assert_string_equal(label, "test.after");
+	assert_int_not_equal(wait_for(done, SHORT_WAIT), 0);
+	assert_int_equal(atomic_load(&runs), 1);
+	dispatch_release(q);
+	dispatch_release(done);
+}
+
+static void
+after_f_work(void *ctx)
+{
+	dispatch_semaphore_signal(ctx);
+}
+
+static void
+test_dispatch_after_f(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.after_f", NULL);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+
+	(void)state;
+	dispatch_after_f(dispatch_time(DISPATCH_TIME_NOW, 0), q, done, after_f_work);
+	assert_int_equal(wait_for(done, LONG_WAIT), 0);
+	dispatch_release(q);
+	dispatch_release(done);
+}
+
 int
 main(void)
 {
@@ -800,6 +1044,7 @@ main(void)
 	    cmocka_unit_test(test_sync_on_own_queue_aborts),
 	    cmocka_unit_test(test_sync_deadlock_through_other_queue_aborts),
 	    cmocka_unit_test(test_semaphore_release_in_use_aborts),
+	    cmocka_unit_test(test_barrier_sync_on_own_queue_aborts),
 	    cmocka_unit_test(test_fifo_from_many_threads),
 	    cmocka_unit_test(test_async_f_and_sync_f),
 	    cmocka_unit_test(test_sync_returns_after_block),
@@ -821,6 +1066,14 @@ main(void)
 	    cmocka_unit_test(test_timer_source_inactive_until_activated),
 	    cmocka_unit_test(test_cancel_inactive_source),
 	    cmocka_unit_test(test_source_keeps_queue_alive),
+	    cmocka_unit_test(test_concurrent_runs_blocks_at_once),
+	    cmocka_unit_test(test_serial_runs_one_block_at_a_time),
+	    cmocka_unit_test(test_concurrent_many_waiting_blocks),
+	    cmocka_unit_test(test_barrier_runs_alone),
+	    cmocka_unit_test(test_barrier_sync_and_sync_on_concurrent),
+	    cmocka_unit_test(test_global_queue),
+	    cmocka_unit_test(test_dispatch_after),
+	    cmocka_unit_test(test_dispatch_after_f),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

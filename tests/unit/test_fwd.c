@@ -50,7 +50,8 @@ static struct {
 	const char *vm_from[MAX_FRAMES]; /* sender's path; NULL: unbound */
 	unsigned vm_n, vm_next;
 	int recv_err;
-	bool recv_eof; /* recvmsg_x() returns 0: end of file */
+	bool recv_eof;      /* recvmsg_x() returns 0: end of file */
+	bool no_trunc_flag; /* like xnu: no MSG_TRUNC on a cut datagram */
 } fake;
 
 static struct fwd f;
@@ -150,7 +151,9 @@ recvmsg_x(int s, const struct msghdr_x *msgp, unsigned int cnt, int flags)
 		if (copy)
 			((uint8_t *)m->msg_iov->iov_base)[0] = (uint8_t)fake.vm_next;
 		m->msg_datalen = copy;
-		m->msg_flags = (fake.vm_trunc[fake.vm_next] || copy < len) ? MSG_TRUNC : 0;
+		m->msg_flags = fake.vm_trunc[fake.vm_next] || (copy < len && !fake.no_trunc_flag)
+		                   ? MSG_TRUNC
+		                   : 0;
 		if (m->msg_name) {
 			struct sockaddr_un *from = m->msg_name;
 			const char *path = fake.vm_from[fake.vm_next];
@@ -418,6 +421,26 @@ test_vm_only_from_peer(void **state)
 	assert_int_equal(get(&st.vm_to_host.drops), 4);
 }
 
+/*
+ * xnu's recvmsg_x() cuts a datagram to its slot without MSG_TRUNC: a slot
+ * one byte longer than a frame is what shows a datagram as too long.
+ */
+static void
+test_vm_oversized_without_msg_trunc(void **state)
+{
+	(void)state;
+	fake.no_trunc_flag = true;
+	vm_datagram(MAX_PACKET + 1, false);   /* 0: one byte too long */
+	vm_datagram(MAX_PACKET, false);       /* 1: largest frame */
+	vm_datagram(MAX_PACKET + 500, false); /* 2: much too long */
+	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fake.written_n, 1);
+	assert_int_equal(fake.written[0], 1);
+	assert_int_equal(fake.written_len[0], MAX_PACKET);
+	assert_int_equal(get(&st.vm_to_host.drops), 2);
+	assert_int_equal(get(&st.vm_to_host.packets), 1);
+}
+
 static void
 test_vm_refused_mid_batch(void **state)
 {
@@ -484,6 +507,7 @@ main(void)
 	    T(test_host_read_failure),
 	    T(test_vm_sizes),
 	    T(test_vm_only_from_peer),
+	    T(test_vm_oversized_without_msg_trunc),
 	    T(test_vm_refused_mid_batch),
 	    T(test_vm_batch_limit),
 	    T(test_vm_errors),

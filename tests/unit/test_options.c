@@ -341,10 +341,88 @@ test_lookup(void **state)
 	assert_true(options_lookup_long("help", 4)->flags & OPTIONS_F_ACTION);
 }
 
+static void
+test_network(void **state)
+{
+	static char *conflicts[][2] = {
+	    {"--operation-mode", "host"},
+	    {"--start-address", "10.0.0.1"},
+	    {"--mtu", "9000"},
+	    {"--nat66-prefix", "fd00:1:2:3::"},
+	    {"--interface-id", "5b4c3a1e-0f2d-4e6a-9b8c-7d6e5f4a3b2c"},
+	    {"--disable-dhcp", NULL},
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(PARSE("--fd", "3", "--network", "lab"), 0);
+	assert_string_equal(opts.network_name, "lab");
+	assert_null(opts.network_service);
+	assert_int_equal(PARSE("--fd", "3", "--network", "shared", "--network-service",
+	                       "com.github.nirs.vmnet-broker", "--enable-tso",
+	                       "--enable-isolation"),
+	                 0);
+	assert_string_equal(opts.network_service, "com.github.nirs.vmnet-broker");
+	assert_true(opts.enable_tso);
+	for (i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
+		if (conflicts[i][1])
+			assert_int_equal(
+			    PARSE("--fd", "3", "--network", "x", conflicts[i][0], conflicts[i][1]),
+			    -1);
+		else
+			assert_int_equal(PARSE("--fd", "3", "--network", "x", conflicts[i][0]), -1);
+		expect_error("--network and ");
+		expect_error(conflicts[i][0] + 2);
+		expect_error("cannot be used together");
+	}
+	assert_int_equal(PARSE("--fd", "3", "--network", ""), -1);
+	expect_error("--network: invalid value '': empty network name");
+	assert_int_equal(PARSE("--network", "x"), -1);
+	expect_error("--fd, --socket or --serve-stream: one of them is required");
+	assert_int_equal(PARSE("--fd", "3", "--network-service", "x"), -1);
+	expect_error("--network-service: only valid with --network or --serve-networks");
+	assert_int_equal(PARSE("--fd", "3", "--network-config", "/x"), -1);
+	expect_error("--network-config: only valid with --network or --serve-networks");
+}
+
+static void
+test_serve_networks(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--serve-networks"), 0);
+	assert_true(opts.serve_networks);
+	assert_int_equal(PARSE("--serve-networks", "--network-config", "/etc/n.conf", "-v",
+	                       "--network-service", "a.b"),
+	                 0);
+	assert_string_equal(opts.network_config, "/etc/n.conf");
+	assert_true(opts.verbose);
+	assert_int_equal(PARSE("--serve-networks", "--fd", "3"), -1);
+	expect_error("--serve-networks and --fd: cannot be used together");
+	assert_int_equal(PARSE("--serve-networks", "--mtu", "1500"), -1);
+	expect_error("--serve-networks and --mtu");
+	assert_int_equal(PARSE("--serve-networks", "--network", "x"), -1);
+	expect_error("--serve-networks and --network");
+}
+
+static void
+test_describes_network(void **state)
+{
+	(void)state;
+	assert_true(options_describes_network(options_lookup_long("operation-mode", 14)));
+	assert_true(options_describes_network(options_lookup_long("mtu", 3)));
+	assert_true(options_describes_network(options_lookup_long("port-forward", 12)));
+	assert_false(options_describes_network(options_lookup_long("fd", 2)));
+	assert_false(options_describes_network(options_lookup_long("enable-tso", 10)));
+	assert_false(options_describes_network(options_lookup_long("network", 7)));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_network),
+	    cmocka_unit_test(test_serve_networks),
+	    cmocka_unit_test(test_describes_network),
 	    cmocka_unit_test(test_fd_minimal),
 	    cmocka_unit_test(test_fd_forms),
 	    cmocka_unit_test(test_fd_invalid),

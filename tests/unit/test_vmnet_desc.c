@@ -85,7 +85,7 @@ test_range_and_options(void **state)
 	xpc_dictionary_set_bool(d, vmnet_enable_isolation_key, true);
 	xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
 	xpc_dictionary_set_bool(d, vmnet_allocate_mac_address_key, false);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 1500);
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9000);
 	xpc_dictionary_set_string(d, "some_future_key", "ignored");
 	assert_int_equal(parse(d, &desc), 0);
 	assert_true(desc.net.has_range);
@@ -96,6 +96,7 @@ test_range_and_options(void **state)
 	assert_true(desc.net.isolated);
 	assert_true(desc.tso);
 	assert_false(desc.allocate_mac);
+	assert_int_equal(desc.net.mtu, 9000);
 }
 
 static void
@@ -193,11 +194,58 @@ test_bad_values(void **state)
 		assert_invalid(d);
 	}
 	d = desc_mode(VMNET_SHARED_MODE);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9000);
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 9001);
+	assert_invalid(d);
+	d = desc_mode(VMNET_HOST_MODE);
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 575);
+	assert_invalid(d);
+	d = desc_mode(VMNET_BRIDGED_MODE);
+	xpc_dictionary_set_string(d, vmnet_shared_interface_name_key, "br0");
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, 1500);
+	assert_invalid(d);
+}
+
+/* A network identifier: host mode only, host addresses only with it. */
+static void
+test_network_id(void **state)
+{
+	struct vmnet_desc desc;
+	xpc_object_t d;
+
+	(void)state;
+	d = desc_mode(VMNET_HOST_MODE);
+	xpc_dictionary_set_uuid(d, vmnet_network_identifier_key, (const uint8_t[16]){1});
+	xpc_dictionary_set_string(d, vmnet_host_ip_address_key, "10.9.0.1");
+	xpc_dictionary_set_string(d, vmnet_host_subnet_mask_key, "255.255.255.0");
+	xpc_dictionary_set_string(d, vmnet_host_ipv6_address_key, "fd00:9::1");
+	assert_int_equal(vmnet_desc_parse(d, &desc), 0);
+	assert_true(desc.net.has_network_id && desc.net.has_host_addr && desc.net.has_host_addr6);
+	assert_int_equal(desc.net.host_prefixlen, 24);
+	xpc_release(d);
+
+	d = desc_mode(VMNET_SHARED_MODE);
+	xpc_dictionary_set_uuid(d, vmnet_network_identifier_key, (const uint8_t[16]){1});
+	assert_invalid(d);
+
+	d = desc_mode(VMNET_HOST_MODE);
+	xpc_dictionary_set_string(d, vmnet_host_ip_address_key, "10.9.0.1");
+	xpc_dictionary_set_string(d, vmnet_host_subnet_mask_key, "255.255.255.0");
 	assert_invalid(d);
 
 	d = desc_mode(VMNET_HOST_MODE);
 	xpc_dictionary_set_uuid(d, vmnet_network_identifier_key, (const uint8_t[16]){1});
+	xpc_dictionary_set_string(d, vmnet_host_ip_address_key, "10.9.0.1");
+	assert_invalid(d);
+
+	d = desc_mode(VMNET_HOST_MODE);
+	xpc_dictionary_set_uuid(d, vmnet_network_identifier_key, (const uint8_t[16]){1});
+	xpc_dictionary_set_string(d, vmnet_host_ip_address_key, "10.9.0.0");
+	xpc_dictionary_set_string(d, vmnet_host_subnet_mask_key, "255.255.255.0");
+	assert_invalid(d);
+
+	d = desc_mode(VMNET_HOST_MODE);
+	xpc_dictionary_set_uuid(d, vmnet_network_identifier_key, (const uint8_t[16]){1});
+	set_range(d, "192.168.9.1", "192.168.9.9", "255.255.255.0");
 	assert_invalid(d);
 }
 
@@ -208,6 +256,7 @@ main(void)
 	    cmocka_unit_test(test_defaults),    cmocka_unit_test(test_range_and_options),
 	    cmocka_unit_test(test_nat66),       cmocka_unit_test(test_bridged),
 	    cmocka_unit_test(test_wrong_types), cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_network_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,19 +19,37 @@
 
 #include "vmnet_if.h"
 
-const char *vmnet_operation_mode_key = "vmnet_operation_mode";
-const char *vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
-const char *vmnet_interface_id_key = "vmnet_interface_id";
-const char *vmnet_start_address_key = "vmnet_start_address";
-const char *vmnet_end_address_key = "vmnet_end_address";
-const char *vmnet_subnet_mask_key = "vmnet_subnet_mask";
-const char *vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
-const char *vmnet_enable_tso_key = "vmnet_enable_tso";
-const char *vmnet_enable_isolation_key = "vmnet_enable_isolation";
-const char *vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
-const char *vmnet_max_packet_size_key = "vmnet_max_packet_size";
-const char *vmnet_read_max_packets_key = "vmnet_read_max_packets";
-const char *vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_operation_mode_key = "vmnet_operation_mode";
+const char *const vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
+const char *const vmnet_interface_id_key = "vmnet_interface_id";
+const char *const vmnet_start_address_key = "vmnet_start_address";
+const char *const vmnet_end_address_key = "vmnet_end_address";
+const char *const vmnet_subnet_mask_key = "vmnet_subnet_mask";
+const char *const vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
+const char *const vmnet_enable_tso_key = "vmnet_enable_tso";
+const char *const vmnet_enable_isolation_key = "vmnet_enable_isolation";
+const char *const vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
+const char *const vmnet_max_packet_size_key = "vmnet_max_packet_size";
+const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
+const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
+const char *const vmnet_network_identifier_key = "vmnet_network_identifier";
+const char *const vmnet_mtu_key = "vmnet_mtu";
+const char *const vmnet_host_ip_address_key = "vmnet_host_ip_address";
+const char *const vmnet_host_subnet_mask_key = "vmnet_host_subnet_mask";
+const char *const vmnet_host_ipv6_address_key = "vmnet_host_ipv6_address";
+
+/* The macOS 26 start is not exercised here; it only has to link. */
+interface_ref
+vmnet_interface_start_with_network(vmnet_network_ref network, xpc_object_t interface_desc,
+                                   dispatch_queue_t queue,
+                                   vmnet_start_interface_completion_handler_t start_block)
+{
+	(void)network;
+	(void)interface_desc;
+	(void)queue;
+	(void)start_block;
+	return NULL;
+}
 
 enum behaviour {
 	ANSWER,      /* completion handler runs with `status` */
@@ -68,8 +86,13 @@ vmnet_start_interface(xpc_object_t desc, dispatch_queue_t q,
 			if (fake.status == VMNET_SUCCESS) {
 				p = xpc_dictionary_create(NULL, NULL, 0);
 				xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key, 1514);
-				xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key, 200);
-				xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key, 100);
+				/* Reported since macOS 15, like the real vmnet. */
+				if (__builtin_available(macOS 15.0, *)) {
+					xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key,
+					                          200);
+					xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key,
+					                          100);
+				}
 			}
 			copy(fake.status, p);
 			if (p)
@@ -209,8 +232,13 @@ test_start_and_stop(void **state)
 	assert_int_equal(st, VMNET_SUCCESS);
 	assert_ptr_equal(vif.iface, fake.handle);
 	assert_int_equal(vif.max_packet_size, 1514);
-	assert_int_equal(vif.read_max, 200);
-	assert_int_equal(vif.write_max, 100);
+	if (__builtin_available(macOS 15.0, *)) {
+		assert_int_equal(vif.read_max, 200);
+		assert_int_equal(vif.write_max, 100);
+	} else {
+		assert_int_equal(vif.read_max, 0);
+		assert_int_equal(vif.write_max, 0);
+	}
 	assert_non_null(vif.param);
 	assert_int_equal(vmnet_if_stop(&vif, 5, &st), 0);
 	assert_int_equal(st, VMNET_SUCCESS);
@@ -275,6 +303,30 @@ test_stop_refused(void **state)
 	xpc_release(d);
 }
 
+/* From macOS 26 the entitlement, not root, is what vmnet asks for. */
+static void
+test_status_meanings_on_26(void **state)
+{
+	(void)state;
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_MEM_FAILURE, 15), "out of memory");
+	assert_non_null(strstr(vmnet_if_status_meaning_on(VMNET_MEM_FAILURE, 26),
+	                       "com.apple.security.virtualization"));
+	assert_non_null(strstr(vmnet_if_status_meaning_on(VMNET_NOT_AUTHORIZED, 26),
+	                       "com.apple.security.virtualization"));
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_NOT_AUTHORIZED, 14),
+	                    "not authorized (not root?)");
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_FAILURE, 26), "general failure");
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_FAILURE, 13),
+	                    "general failure (not root?)");
+
+	assert_true(vmnet_if_status_unauthorized(VMNET_NOT_AUTHORIZED, 26));
+	assert_true(vmnet_if_status_unauthorized(VMNET_NOT_AUTHORIZED, 15));
+	assert_true(vmnet_if_status_unauthorized(VMNET_MEM_FAILURE, 26));
+	assert_false(vmnet_if_status_unauthorized(VMNET_MEM_FAILURE, 15));
+	assert_false(vmnet_if_status_unauthorized(VMNET_FAILURE, 26));
+	assert_false(vmnet_if_status_unauthorized(VMNET_INVALID_ARGUMENT, 26));
+}
+
 static void
 test_status_names(void **state)
 {
@@ -285,6 +337,7 @@ test_status_names(void **state)
 	                    "sharing service busy (Internet Sharing active?)");
 	assert_string_equal(vmnet_if_status_name(VMNET_NOT_AUTHORIZED), "VMNET_NOT_AUTHORIZED");
 	assert_string_equal(vmnet_if_status_name(4242), "unknown status");
+	assert_string_equal(vmnet_if_status_meaning_on(4242, 26), "unknown vmnet status");
 	assert_string_equal(vmnet_if_status_meaning(4242), "unknown vmnet status");
 	for (vmnet_return_t s = VMNET_SUCCESS; s <= VMNET_NOT_AUTHORIZED; s++)
 		assert_string_not_equal(vmnet_if_status_name(s), "unknown status");
@@ -321,9 +374,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_describe_defaults), T(test_describe_everything), T(test_start_and_stop),
-	    T(test_start_failure),     T(test_start_timeout),       T(test_stop_refused),
-	    T(test_status_names),      T(test_shared_interfaces),
+	    T(test_describe_defaults), T(test_describe_everything),   T(test_start_and_stop),
+	    T(test_start_failure),     T(test_start_timeout),         T(test_stop_refused),
+	    T(test_status_names),      T(test_status_meanings_on_26), T(test_shared_interfaces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,8 +3,10 @@
  * dispatch.h - the subset of libdispatch that vmnet and vmnet-helper use,
  * for Linux.
  *
- * Implemented by src/linux/dispatch.c: serial queues (FIFO, one worker
- * thread each), semaphores with timeouts, and signal and timer sources.
+ * Implemented by src/linux/dispatch_*.c: serial queues (FIFO, one worker
+ * thread each), concurrent queues and the global queue (workers on demand,
+ * barriers), dispatch_after, semaphores with timeouts, and signal and timer
+ * sources.
  * Signatures follow macOS; see shared/reference/vmnet-api.md section 4.2.
  */
 #ifndef DISPATCH_DISPATCH_H
@@ -43,6 +45,13 @@ typedef void (^dispatch_block_t)(void);
 typedef void (*dispatch_function_t)(void *context);
 
 #define DISPATCH_QUEUE_SERIAL NULL
+extern struct dispatch_queue_attr_s _dispatch_queue_attr_concurrent;
+#define DISPATCH_QUEUE_CONCURRENT (&_dispatch_queue_attr_concurrent)
+
+#define DISPATCH_QUEUE_PRIORITY_HIGH       2
+#define DISPATCH_QUEUE_PRIORITY_DEFAULT    0
+#define DISPATCH_QUEUE_PRIORITY_LOW        (-2)
+#define DISPATCH_QUEUE_PRIORITY_BACKGROUND INT16_MIN
 
 extern const struct dispatch_source_type_s _dispatch_source_type_signal;
 extern const struct dispatch_source_type_s _dispatch_source_type_timer;
@@ -58,11 +67,19 @@ void dispatch_suspend(dispatch_object_t object);
 void dispatch_activate(dispatch_object_t object);
 
 dispatch_queue_t dispatch_queue_create(const char *label, dispatch_queue_attr_t attr);
+dispatch_queue_t dispatch_get_global_queue(intptr_t identifier, uintptr_t flags);
 const char *dispatch_queue_get_label(dispatch_queue_t queue);
 void dispatch_async(dispatch_queue_t queue, dispatch_block_t block);
 void dispatch_async_f(dispatch_queue_t queue, void *context, dispatch_function_t work);
 void dispatch_sync(dispatch_queue_t queue, dispatch_block_t block);
 void dispatch_sync_f(dispatch_queue_t queue, void *context, dispatch_function_t work);
+void dispatch_barrier_async(dispatch_queue_t queue, dispatch_block_t block);
+void dispatch_barrier_async_f(dispatch_queue_t queue, void *context, dispatch_function_t work);
+void dispatch_barrier_sync(dispatch_queue_t queue, dispatch_block_t block);
+void dispatch_barrier_sync_f(dispatch_queue_t queue, void *context, dispatch_function_t work);
+void dispatch_after(dispatch_time_t when, dispatch_queue_t queue, dispatch_block_t block);
+void dispatch_after_f(dispatch_time_t when, dispatch_queue_t queue, void *context,
+                      dispatch_function_t work);
 
 dispatch_semaphore_t dispatch_semaphore_create(intptr_t value);
 intptr_t dispatch_semaphore_wait(dispatch_semaphore_t dsema, dispatch_time_t timeout);

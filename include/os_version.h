@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * os_version.h - which macOS release this is, in a way compatibility mode
+ * cannot fool.
+ */
+#ifndef OS_VERSION_H
+#define OS_VERSION_H
+
+#include <stddef.h>
+
+/* The shape of sysctlbyname(3), so tests can pass a fake. */
+typedef int (*os_version_sysctl_fn)(const char *name, void *oldp, size_t *oldlenp, void *newp,
+                                    size_t newlen);
+
+/*
+ * os_version_macos_major() - the macOS major version, e.g. 26
+ * @sysctl_fn:	sysctlbyname, or a fake
+ *
+ * From kern.osrelease, the Darwin kernel version (25.x is macOS 26, 20.x to
+ * 24.x are macOS 11 to 15), which compatibility mode leaves alone: to a
+ * program built with an SDK older than 26, kern.osproductversion says
+ * "16.0" on macOS 26. kern.osproductversion is the fallback when there is
+ * no kern.osrelease, with its "16" read as 26.
+ *
+ * Return: the major version, or 0 if neither sysctl answers usefully.
+ */
+int os_version_macos_major(os_version_sysctl_fn sysctl_fn);
+
+/*
+ * os_version_current() - os_version_macos_major(sysctlbyname) on macOS;
+ * 0 elsewhere (the Linux platform is no macOS release).
+ */
+int os_version_current(void);
+
+#endif /* OS_VERSION_H */
