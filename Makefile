@@ -7,7 +7,12 @@
 # platform layer in src/linux/, which implements those Apple APIs on TAP
 # devices and bridges.
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+# Semantic version from scripts/VERSION, with git describe's suffix for
+# untagged builds (scripts/version.sh).
+VERSION ?= $(shell scripts/version.sh)
+ifeq ($(VERSION),)
+$(error scripts/version.sh printed no version)
+endif
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 PREFIX  ?= /opt/vmnet-helper
 DESTDIR ?=
@@ -101,7 +106,8 @@ ALL_CPPFLAGS += $(CJSON_CFLAGS)
 # collected into libcommon.a, so each program links only what it uses.
 # A module with one implementation per OS has src/<module>_linux.c and
 # src/<module>_darwin.c; only this OS's is built.
-PROGRAMS    := vmnet-helper vmnet-client
+# vmnet-run is vmnet-client under the predecessor's name: the same program.
+PROGRAMS    := vmnet-helper vmnet-client vmnet-run
 MAIN_SRCS   := src/helper.c src/client.c
 OTHER_OS_SRCS := $(wildcard $(if $(filter Darwin,$(OS)),src/*_linux.c,src/*_darwin.c))
 COMMON_SRCS := $(filter-out $(MAIN_SRCS) $(OTHER_OS_SRCS),$(wildcard src/*.c))
@@ -184,6 +190,9 @@ $(B)/vmnet-helper: $(B)/src/helper.o $(COMMON_LIB) $(PLATFORM_LIB)
 
 $(B)/vmnet-client: $(B)/src/client.o $(COMMON_LIB) $(PLATFORM_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
+
+$(B)/vmnet-run: $(B)/vmnet-client
+	cp $< $@
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
 	@mkdir -p $(@D)

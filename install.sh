@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# Install vmnet-helper and vmnet-client, their manual pages, (optionally)
-# the sudoers rule and, on macOS, the launch agent of the network service,
-# from a built tree or from a release archive. Uninstall
+# Install vmnet-helper and vmnet-client (also as vmnet-run, the
+# predecessor's name for it), their manual pages, (optionally) the sudoers
+# rule and, on macOS, the launch agent of the network service, from a built
+# tree or from a release archive. Uninstall
 # removes exactly what the manifest says was installed. Plain POSIX sh and
 # POSIX tools, so the same script runs on macOS and Linux.
 set -eu
@@ -32,10 +33,18 @@ Options:
   --sudoers-group GROUP the rule is for members of GROUP (default: staff on
                         macOS, sudo elsewhere)
   --sudoers-user USER   the rule is for USER instead of a group
-  --closefrom           also install the closefrom_override snippet, which
-                        lets callers pass descriptors (sudo -C) to the helper
+  --closefrom           install the closefrom_override snippet without asking:
+                        callers may pass descriptors (sudo -C) to the helper
+  --no-closefrom        do not install the closefrom_override snippet
   --sudoers-dir DIR     install sudoers files into DIR (default:
                         /etc/sudoers.d)
+  --serve-stream        also install the socket_vmnet-compatible daemon as a
+                        service (launchd on macOS, systemd elsewhere), not
+                        started; off by default
+  --serve-socket PATH   its socket (default: /var/run/socket_vmnet)
+  --service-type TYPE   launchd or systemd (default: by the system)
+  --service-dir DIR     install the service file into DIR (default:
+                        /Library/LaunchDaemons or /etc/systemd/system)
   --launch-agents-dir DIR
                         install the network service's launch agent into DIR
                         (default: /Library/LaunchAgents on macOS; none
@@ -45,8 +54,9 @@ Options:
   -h, --help            show this help and exit
 
 Without --sudoers or --no-sudoers the script asks, and skips the rule when
-standard input is not a terminal. Running it again with the same input
-changes nothing.
+standard input is not a terminal; the same for the closefrom_override
+snippet (--closefrom, --no-closefrom), asked only when the rule is
+installed. Running it again with the same input changes nothing.
 EOF
 }
 
@@ -66,7 +76,11 @@ need_arg() {
 prefix=/opt/vmnet-helper
 sudoers_dir=/etc/sudoers.d
 sudoers=ask
-closefrom=no
+closefrom=ask
+serve=no
+serve_socket=/var/run/socket_vmnet
+service_type=
+service_dir=
 group=
 user=
 dry_run=no
@@ -103,6 +117,25 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--sudoers-dir=*) sudoers_dir=${1#*=} ;;
+	--serve-stream) serve=yes ;;
+	--serve-socket)
+		need_arg "$1" $#
+		serve_socket=$2
+		shift
+		;;
+	--serve-socket=*) serve_socket=${1#*=} ;;
+	--service-type)
+		need_arg "$1" $#
+		service_type=$2
+		shift
+		;;
+	--service-type=*) service_type=${1#*=} ;;
+	--service-dir)
+		need_arg "$1" $#
+		service_dir=$2
+		shift
+		;;
+	--service-dir=*) service_dir=${1#*=} ;;
 	--launch-agents-dir)
 		need_arg "$1" $#
 		agents_dir=$2
@@ -110,6 +143,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--launch-agents-dir=*) agents_dir=${1#*=} ;;
 	--closefrom) closefrom=yes ;;
+	--no-closefrom) closefrom=no ;;
 	--uninstall) action=uninstall ;;
 	-n | --dry-run) dry_run=yes ;;
 	-h | --help)
@@ -154,6 +188,22 @@ done
 check_abs_path --prefix "$prefix"
 [ "$prefix" != / ] || die "--prefix must not be /"
 check_abs_path --sudoers-dir "$sudoers_dir"
+check_abs_path --serve-socket "$serve_socket"
+if [ -z "$service_type" ]; then
+	if [ "$(uname -s)" = Darwin ]; then service_type=launchd; else service_type=systemd; fi
+fi
+case $service_type in
+launchd)
+	service_dir=${service_dir:-/Library/LaunchDaemons}
+	service_file=$service_dir/io.github.vmnet-helper.serve-stream.plist
+	;;
+systemd)
+	service_dir=${service_dir:-/etc/systemd/system}
+	service_file=$service_dir/vmnet-helper-serve-stream.service
+	;;
+*) die "--service-type must be launchd or systemd: '$service_type'" ;;
+esac
+check_abs_path --service-dir "$service_dir"
 [ -z "$agents_dir" ] || check_abs_path --launch-agents-dir "$agents_dir"
 [ -z "$group" ] || [ -z "$user" ] || die "--sudoers-group and --sudoers-user exclude each other"
 [ -z "$group" ] || check_name --sudoers-group "$group"
@@ -252,7 +302,7 @@ check_path() {
 }
 
 # Source files, by their path in the release layout.
-files="bin/vmnet-helper bin/vmnet-client
+files="bin/vmnet-helper bin/vmnet-client bin/vmnet-run
 share/man/man8/vmnet-helper.8 share/man/man1/vmnet-client.1
 share/doc/vmnet-helper/sudoers.d/vmnet-helper
 share/doc/vmnet-helper/sudoers.d/vmnet-helper-closefrom
@@ -351,6 +401,7 @@ check_manifest() {
 		file)
 			case $c in
 			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom | */"$agent_label".plist) ;;
+			*/io.github.vmnet-helper.serve-stream.plist | */vmnet-helper-serve-stream.service) ;;
 			*) die "$manifest: unexpected file '$c'" ;;
 			esac
 			;;
@@ -611,19 +662,30 @@ sudoers_unchanged() { # rendered dest
 	[ -f "$2" ] && [ ! -L "$2" ] && cmp -s "$1" "$2" && same_mode -r--r----- "$2"
 }
 
+# Ask a yes/no question on the terminal; set answer to yes or no, or to
+# the default for an empty reply.
+ask() { # question default
+	if [ "$2" = yes ]; then
+		printf '%s [Y/n] ' "$1"
+	else
+		printf '%s [y/N] ' "$1"
+	fi
+	read -r reply || reply=
+	case $reply in
+	[yY]*) answer=yes ;;
+	[nN]*) answer=no ;;
+	*) answer=$2 ;;
+	esac
+}
+
 rule_tmp=
 if [ "$sudoers" != no ]; then
 	prepare_sudoers "$template_dir/vmnet-helper" "$rule" "$rule_line"
 	rule_tmp=$prepared
 	if [ "$sudoers" = ask ] && ! sudoers_unchanged "$rule_tmp" "$rule"; then
 		if [ -t 0 ]; then
-			printf 'Let %s run %s as root without a password (%s)? [y/N] ' \
-				"$whom" "$helper" "$rule"
-			read -r answer || answer=
-			case $answer in
-			[yY]*) sudoers=yes ;;
-			*) sudoers=no ;;
-			esac
+			ask "Let $whom run $helper as root without a password ($rule)?" no
+			sudoers=$answer
 		else
 			say "skipped the sudoers rule: no terminal to ask (use --sudoers or --no-sudoers)"
 			sudoers=no
@@ -645,10 +707,87 @@ if [ -n "$agents_dir" ]; then
 		die "$src: not the vmnet-helper launch agent template"
 fi
 
+# closefrom_override is its own question, and only makes sense with the rule.
+[ "$closefrom" != ask ] || [ "$sudoers" != no ] || closefrom=no
 snippet_tmp=
-if [ "$closefrom" = yes ]; then
+if [ "$closefrom" != no ]; then
 	prepare_sudoers "$template_dir/vmnet-helper-closefrom" "$snippet" "$snippet_line"
 	snippet_tmp=$prepared
+	if [ "$closefrom" = ask ] && sudoers_unchanged "$snippet_tmp" "$snippet"; then
+		closefrom=yes
+	elif [ "$closefrom" = ask ] && [ -t 0 ]; then
+		say "closefrom_override: callers may pass the VM's socket through sudo (sudo -C: vmnet-run, fd-passing launchers; without it only --socket works), at the cost that they may hand the root helper any open descriptor (it closes all but --fd at once)."
+		ask "Install $snippet?" yes
+		closefrom=$answer
+	elif [ "$closefrom" = ask ]; then
+		say "skipped closefrom_override: no terminal to ask (use --closefrom or --no-closefrom)"
+		closefrom=no
+	fi
+fi
+
+# --- the stream daemon's service --------------------------------------------
+
+# socket_vmnet's defaults (its launchd plist, Lima's shared network), so its
+# users' configuration works unchanged: gateway 192.168.105.1, DHCP up to
+# .254, socket /var/run/socket_vmnet.
+serve_args="--serve-stream $serve_socket --start-address 192.168.105.1 --end-address 192.168.105.254 --subnet-mask 255.255.255.0"
+
+# Print the service file for $service_type.
+render_service() {
+	if [ "$service_type" = launchd ]; then
+		cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>Label</key>
+	<string>io.github.vmnet-helper.serve-stream</string>
+	<key>ProgramArguments</key>
+	<array>
+		<string>$helper</string>
+EOF
+		for a in $serve_args; do
+			printf '\t\t<string>%s</string>\n' "$a"
+		done
+		# Interactive: socket_vmnet measured 3.59 -> 1.32 Gbit/s when
+		# launchd throttled its daemon as a background process.
+		cat <<EOF
+	</array>
+	<key>UserName</key>
+	<string>root</string>
+	<key>RunAtLoad</key>
+	<true/>
+	<key>KeepAlive</key>
+	<true/>
+	<key>ProcessType</key>
+	<string>Interactive</string>
+	<key>StandardErrorPath</key>
+	<string>/var/log/vmnet-helper-serve-stream.log</string>
+</dict>
+</plist>
+EOF
+	else
+		cat <<EOF
+[Unit]
+Description=vmnet-helper: socket_vmnet-compatible daemon, one interface per VM
+After=network.target
+
+[Service]
+ExecStart=$helper $serve_args
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+EOF
+	fi
+}
+
+service_tmp=
+if [ "$serve" = yes ]; then
+	[ -d "$service_dir" ] || die "$service_dir: no such directory"
+	check_path "$service_dir"
+	service_tmp=$scratch/service
+	render_service >"$service_tmp"
 fi
 
 install_sudoers() { # rendered dest
@@ -705,6 +844,14 @@ if [ -n "$helper_src" ] && [ "$dry_run" = no ]; then
 fi
 [ "$sudoers" = no ] || install_sudoers "$rule_tmp" "$rule"
 [ "$closefrom" = no ] || install_sudoers "$snippet_tmp" "$snippet"
+if [ "$serve" = yes ]; then
+	install_file "$service_tmp" "$service_file" 0644 -rw-r--r--
+	if [ "$service_type" = launchd ]; then
+		say "start the daemon with: launchctl bootstrap system $service_file"
+	else
+		say "start the daemon with: systemctl daemon-reload && systemctl enable --now ${service_file##*/}"
+	fi
+fi
 [ -z "$agents_dir" ] || install_file "$agent_tmp" "$agents_dir/$agent_label.plist" 0644 -rw-r--r--
 
 # The manifest keeps the directories created by earlier runs, and files of

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * client_sock.h - the datagram socket vmnet-client hands to the command as
+ * client_sock.h - the socket vmnet-client hands to the command as
  * fd 4: one end of a socketpair (the helper gets the other as fd 3), or,
  * when sudo may not pass descriptors, a socket connected to the helper's
  * --socket path in a private directory.
@@ -20,28 +20,29 @@ struct client_sock_dir {
 	char helper_path[CLIENT_SOCK_PATH_MAX]; /* the helper's --socket */
 	char client_path[CLIENT_SOCK_PATH_MAX]; /* where @fd is bound */
 	int fd;                                 /* bound, close-on-exec */
+	int type;                               /* SOCK_DGRAM or SOCK_STREAM */
 };
 
 /*
- * client_sock_pair() - socketpair(AF_UNIX, SOCK_DGRAM), both ends
- * close-on-exec.
+ * client_sock_pair() - socketpair(AF_UNIX, @type), both ends close-on-exec;
+ * @type is SOCK_DGRAM, or SOCK_STREAM for the helper's --stream.
  *
  * Return: 0, or -1 with errno.
  */
-int client_sock_pair(int fds[2]);
+int client_sock_pair(int fds[2], int type);
 
 /*
  * client_sock_dir_create() - make the private directory under $TMPDIR (or
- * /tmp when unset or too long) and bind @d->fd in it.
+ * /tmp when unset or too long) and bind @d->fd, a socket of @type, in it.
  *
  * Return: 0, or -1 with errno (nothing left behind).
  */
-int client_sock_dir_create(struct client_sock_dir *d);
+int client_sock_dir_create(struct client_sock_dir *d, int type);
 
 /*
- * client_sock_dir_connect() - connect @d->fd to the helper's socket and
- * send vfkit's 4-byte "VFKT" greeting, which the helper consumes to learn
- * our address.
+ * client_sock_dir_connect() - connect @d->fd to the helper's socket; a
+ * datagram socket then sends vfkit's 4-byte "VFKT" greeting, which the
+ * helper consumes to learn our address.
  *
  * Return: 0, or -1 with errno; ENOENT and ECONNREFUSED mean the helper has
  * not bound its socket yet.

@@ -23,6 +23,7 @@
 
 #include "msg_x.h"
 #include "stats.h"
+#include "stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +80,7 @@ struct fwd_dir {
 struct fwd {
 	interface_ref iface;
 	int sock;                   /* connected unix datagram socket */
+	struct stream *stream;      /* or frames on a stream socket; NULL: datagrams */
 	size_t max_packet_size;     /* from vmnet's interface parameters */
 	vmnet_return_t read_status; /* of a failed vmnet_read() (host->vm) */
 	struct fwd_dir host_to_vm;

@@ -54,7 +54,7 @@ enum options_action {
 
 /* Option flags (struct options_spec.flags). */
 enum {
-	OPTIONS_F_CONNECTION = 1 << 0, /* --fd, --socket: chosen by the caller */
+	OPTIONS_F_CONNECTION = 1 << 0, /* --fd, --socket, --serve-*: chosen by the caller */
 	OPTIONS_F_ACTION = 1 << 1,     /* prints something and exits */
 };
 
@@ -89,6 +89,10 @@ struct options {
 	unsigned stats_interval; /* seconds, 0 = no periodic stats */
 	bool verbose;
 	bool allow_root;
+	bool stream;                 /* --stream: frames with a length on a stream socket */
+	const char *user;            /* --user NAME|UID[:GID], NULL if not given */
+	const char *serve_path;      /* --serve-stream PATH, NULL if not given */
+	const char *serve_group;     /* --serve-group GROUP, NULL: the default */
 	struct netopts net;          /* --mtu, --port-forward, --network-id, ... */
 	const char *network_name;    /* --network, NULL without */
 	const char *network_service; /* --network-service, NULL: the default */

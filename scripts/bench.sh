@@ -6,6 +6,7 @@
 #
 #   sudo scripts/bench.sh [-t SECONDS] [-r ROUNDS] [-P 1,4] [--offload off,on]
 #                         [--callgrind-seconds N] [-o DIR]
+#   sudo scripts/bench.sh --stream-daemon [-t SECONDS] [-n VMS]   (bench-stream.sh)
 #
 # Per configuration (offload off/on x streams) it runs the reference and
 # the helper interleaved, ROUNDS times each, every run in fresh network
@@ -22,6 +23,12 @@
 # after this one with the output directory as its argument and writes its
 # own file there.
 set -eu
+
+# --stream-daemon: per-VM throughput of 1..3 stream VMs on the daemon.
+if [ "${1:-}" = --stream-daemon ]; then
+	shift
+	exec "$(dirname "$0")/bench-stream.sh" "$@"
+fi
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then

@@ -37,7 +37,7 @@ cd "$(dirname "$0")/.."
 B=${B:-build}
 MACOS_OUT=${MACOS_OUT:-$B/macos}
 CROSS_DIR=${CROSS_DIR:-/usr/local/lib/vmnet-helper-cross}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)}
+VERSION=${VERSION:-$(scripts/version.sh)}
 COMMIT=${COMMIT:-$(git rev-parse -q --verify HEAD || echo unknown)}
 EXTRA_LDFLAGS=${EXTRA_LDFLAGS:-}
 

@@ -18,13 +18,14 @@
 # commit's time (SOURCE_DATE_EPOCH), owner and group 0 (numeric), fixed
 # modes, gzip without name or time stamp. Layout:
 #	vmnet-helper-VERSION/install.sh
-#	vmnet-helper-VERSION/bin/{vmnet-helper,vmnet-client}
+#	vmnet-helper-VERSION/bin/{vmnet-helper,vmnet-client,vmnet-run}
 #	vmnet-helper-VERSION/share/man/man{1,8}/...
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/{LICENSE,LICENSE.cJSON,...}
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/sudoers.d/...
 #
 # The input is the last commit (git archive HEAD), so uncommitted changes
-# never reach an archive; VERSION is git describe of that commit.
+# never reach an archive; VERSION is scripts/version.sh of that commit
+# (1.0.0 for the tagged v1.0.0, 1.0.0-12-gabcdef0 after it).
 #
 # Environment: B (build dir, default build), RELEASE_OUT (output directory,
 # default $B/release); on macOS CJSON_SRC, an unpacked cJSON source tree
@@ -38,10 +39,10 @@ ROOT=$(pwd)
 
 # The release is built from the last commit, exported with git archive:
 # the same input every time, whatever else is in the working tree.
-VERSION=$(git describe --tags --always HEAD)
+VERSION=$(scripts/version.sh HEAD)
 COMMIT=$(git rev-parse HEAD)
 SOURCE_DATE_EPOCH=$(git log -1 --format=%ct HEAD)
-NAME=vmnet-helper-${VERSION#v}
+NAME=vmnet-helper-$VERSION
 ARCHS="arm64 x86_64"
 # For cJSON; the same as the Makefile's deployment target (docs/macos.md).
 MACOS_MIN=13.0
@@ -111,6 +112,8 @@ stage() {
 		cp "$2/$prog" "$top/bin/$prog"
 		chmod 0755 "$top/bin/$prog"
 	done
+	# vmnet-run: vmnet-client under the predecessor's name, a copy.
+	cp "$top/bin/vmnet-client" "$top/bin/vmnet-run"
 	for f in $DOCS LICENSE README.md install.sh; do
 		[ -f "$f" ] || continue
 		case $f in

@@ -140,16 +140,17 @@ start_helper(struct run *r)
 	int out[2] = {-1, -1};
 	int null_fd = -1;
 	int pair[2];
+	int type = r->opts.helper_opts.stream ? SOCK_STREAM : SOCK_DGRAM;
 	pid_t pid = -1;
 
 	if (argv == NULL)
 		goto fail;
 	if (r->launch.mode == CLIENT_LAUNCH_SUDO_SOCKET) {
-		if (client_sock_dir_create(&r->dir) < 0)
+		if (client_sock_dir_create(&r->dir, type) < 0)
 			goto fail;
 		r->command_fd = r->dir.fd;
 	} else {
-		if (client_sock_pair(pair) < 0)
+		if (client_sock_pair(pair, type) < 0)
 			goto fail;
 		r->helper_fd = pair[0];
 		r->command_fd = pair[1];

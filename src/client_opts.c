@@ -273,8 +273,9 @@ client_opts_usage(FILE *out)
 	        "       " CLIENT_OPTS_PROGRAM " --version | --help\n"
 	        "\n"
 	        "Start vmnet-helper (through sudo unless root), then COMMAND with its end\n"
-	        "of the helper's unix datagram socket as fd 4 and the interface details in\n"
-	        "VMNET_* environment variables; stop the helper when COMMAND exits.\n"
+	        "of the helper's unix datagram socket (stream socket with --stream) as fd 4\n"
+	        "and the interface details in VMNET_* environment variables; stop the\n"
+	        "helper when COMMAND exits.\n"
 	        "\n"
 	        "Options:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(client_table); i++) {

@@ -26,9 +26,9 @@ set_cloexec(int fd)
 }
 
 int
-client_sock_pair(int fds[2])
+client_sock_pair(int fds[2], int type)
 {
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, fds) < 0)
+	if (socketpair(AF_UNIX, type, 0, fds) < 0)
 		return -1;
 	return client_proc_cloexec_pair(fds);
 }
@@ -66,7 +66,7 @@ make_dir(struct client_sock_dir *d, const char *base)
 }
 
 int
-client_sock_dir_create(struct client_sock_dir *d)
+client_sock_dir_create(struct client_sock_dir *d, int type)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	struct sockaddr_un addr;
@@ -79,7 +79,8 @@ client_sock_dir_create(struct client_sock_dir *d)
 		d->dir[0] = '\0';
 		return -1;
 	}
-	d->fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	d->type = type;
+	d->fd = socket(AF_UNIX, type, 0);
 	if (d->fd < 0 || set_cloexec(d->fd) < 0 || make_addr(d->client_path, &addr) < 0 ||
 	    bind(d->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int err = errno;
@@ -99,7 +100,7 @@ client_sock_dir_connect(struct client_sock_dir *d)
 	if (make_addr(d->helper_path, &addr) < 0 ||
 	    connect(d->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return -1;
-	if (send(d->fd, VFKIT_GREETING, strlen(VFKIT_GREETING), 0) < 0)
+	if (d->type == SOCK_DGRAM && send(d->fd, VFKIT_GREETING, strlen(VFKIT_GREETING), 0) < 0)
 		return -1;
 	return 0;
 }

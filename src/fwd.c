@@ -7,7 +7,9 @@
  * at slot i, msg[i] (socket side) and pkt[i] (vmnet side) point at iov[i].
  * A frame read on one side is written to the other from the same memory.
  * Per batch only lengths and flags are reset. Counters are added once per
- * batch.
+ * batch. With a stream socket (stream.h) the same batches go through
+ * stream_recv_x()/stream_send_x() instead of recvmsg_x()/sendmsg_x(), and
+ * frames are checked the same way.
  *
  * A socket that serves a path (--socket) is connected to its client, but a
  * datagram another sender queued before the connect is still read after
@@ -171,6 +173,20 @@ fwd_free(struct fwd *f)
 	f->from = NULL;
 }
 
+/* The one place that knows the VM socket's kind: datagrams or a stream. */
+static ssize_t
+vm_send(struct fwd *f, const struct msghdr_x *msg, unsigned n)
+{
+	return f->stream ? stream_send_x(f->stream, msg, n) : sendmsg_x(f->sock, msg, n, 0);
+}
+
+static ssize_t
+vm_recv(struct fwd *f, struct msghdr_x *msg, unsigned n)
+{
+	return f->stream ? stream_recv_x(f->stream, msg, n)
+	                 : recvmsg_x(f->sock, msg, n, MSG_DONTWAIT);
+}
+
 static bool
 vm_gone(int err)
 {
@@ -251,7 +267,7 @@ send_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
 	enum fwd_result res = FWD_OK;
 
 	while (sent < n) {
-		ssize_t r = sendmsg_x(f->sock, &d->msg[sent], n - sent, 0);
+		ssize_t r = vm_send(f, &d->msg[sent], n - sent);
 
 		calls++;
 		if (r == 0)
@@ -379,7 +395,7 @@ fwd_vm_to_host(struct fwd *f)
 			d->msg[i].msg_namelen = sizeof(f->from[i]);
 		}
 	}
-	r = recvmsg_x(f->sock, d->msg, d->count, MSG_DONTWAIT);
+	r = vm_recv(f, d->msg, d->count);
 	stats_add(&d->stats->read_calls, 1);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return FWD_IDLE;

@@ -45,9 +45,11 @@
 #include "os_version.h"
 #include "priv.h"
 #include "sandbox.h"
+#include "serve.h"
 #include "sock.h"
 #include "stats.h"
 #include "stop.h"
+#include "stream.h"
 #include "netclient.h"
 #include "netstart.h"
 #include "netsvc.h"
@@ -75,6 +77,8 @@ struct helper {
 	bool not_authorized;    /* vmnet refused the start: no root or entitlement */
 	struct stats stats;
 	struct fwd fwd;
+	bool stream;             /* the VM socket is a stream (--stream, or --fd's type) */
+	struct stream vm_stream; /* its framing, when it is */
 };
 
 /* Print an option error, the hint, and exit 1. */
@@ -125,10 +129,19 @@ list_shared_interfaces(const struct helper *h)
 	exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
 
+/* Step: --serve-stream runs the daemon instead (serve.c); it never returns. */
+static void
+serve_stream(const struct helper *h, int argc, char *argv[])
+{
+	if (h->opts.serve_path)
+		serve_main(&h->opts, argc, argv);
+}
+
 /* Step: choose the user to forward as, before anything privileged. */
 static void
 select_user(struct helper *h)
 {
+	struct priv_account user, fallback;
 	struct priv_input in = {
 	    .sudo_uid = getenv("SUDO_UID"),
 	    .sudo_gid = getenv("SUDO_GID"),
@@ -137,8 +150,16 @@ select_user(struct helper *h)
 	    .rgid = getgid(),
 	    .allow_root = h->opts.allow_root,
 	};
+	char error[OPTIONS_ERROR_MAX];
 	const char *reason;
 
+	if (h->opts.user && priv_lookup(h->opts.user, &user, &reason) < 0) {
+		snprintf(error, sizeof(error), "--user: invalid value '%s': %s", h->opts.user,
+		         reason);
+		usage_error(error);
+	}
+	in.user = h->opts.user ? &user : NULL;
+	in.fallback = priv_lookup(PRIV_DEFAULT_USER, &fallback, &reason) == 0 ? &fallback : NULL;
 	if (priv_select(&in, &h->target, &reason) < 0)
 		log_fatal("%s", reason);
 }
@@ -153,17 +174,23 @@ isolate(const struct helper *h)
 
 /* Step: check what the options name outside the helper: fd, interface. */
 static void
-check_environment(const struct helper *h)
+check_environment(struct helper *h)
 {
 	char error[OPTIONS_ERROR_MAX];
 	const char *reason;
 	__block bool found = false;
 	const char *want = h->opts.shared_interface;
+	int type;
 
-	if (h->opts.fd >= 0 && sock_check_fd(h->opts.fd, &reason) < 0) {
+	h->stream = h->opts.stream;
+	if (h->opts.fd >= 0 && sock_check_fd(h->opts.fd, &type, &reason) < 0) {
 		snprintf(error, sizeof(error), "--fd: invalid value '%d': %s", h->opts.fd, reason);
 		usage_error(error);
 	}
+	if (h->opts.fd >= 0 && type == SOCK_STREAM)
+		h->stream = true;
+	else if (h->opts.fd >= 0 && h->opts.stream)
+		usage_error("--stream: the --fd socket is a datagram socket");
 	if (!want)
 		return;
 	if (vmnet_if_shared_interfaces(^bool(const char *name) {
@@ -371,7 +398,7 @@ warn_ignored(const char *reason, int err)
 		log_warn("ignoring a datagram: %s", reason);
 }
 
-/* Step: --socket: lock PATH and bind it, as the user. Return: 0 or -1. */
+/* Step: --socket: lock PATH and bind it (listen, with --stream), as the user. Return: 0 or -1. */
 static int
 bind_socket(struct helper *h)
 {
@@ -388,7 +415,7 @@ bind_socket(struct helper *h)
 			                SOCK_LOCK_SUFFIX);
 		return -1;
 	}
-	h->sock = sock_bind(path);
+	h->sock = h->stream ? sock_listen(path, 1) : sock_bind(path);
 	if (h->sock < 0) {
 		if (errno == EEXIST)
 			log_error("--socket %s: cannot bind: the path exists and is not a socket",
@@ -404,14 +431,29 @@ bind_socket(struct helper *h)
 	return 0;
 }
 
-/* --socket: wait for the first client. Return: 0, 1 stopped, -1. */
+/* Take the first connection on the listening h->sock (--socket --stream). */
+static enum sock_wait
+accept_client(struct helper *h)
+{
+	int conn = -1;
+	enum sock_wait w = sock_accept(h->sock, stop_fd(), &conn);
+
+	if (w == SOCK_CLIENT) {
+		/* One VM per helper: later connections are refused. */
+		close(h->sock);
+		h->sock = conn;
+	}
+	return w;
+}
+
+/* --socket: wait for the first client (connection, with --stream). Return: 0, 1 stopped, -1. */
 static int
 serve_path(struct helper *h)
 {
 	const char *path = h->opts.socket_path;
 
-	log_info("waiting for a client on %s", path);
-	switch (sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
+	log_info("waiting for a client on %s%s", path, h->stream ? " (stream)" : "");
+	switch (h->stream ? accept_client(h) : sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
 	case SOCK_CLIENT:
 		log_info("serving the client of %s", path);
 		return 0;
@@ -476,6 +518,10 @@ vm_to_host(struct helper *h)
 
 		if (r == FWD_VM_GONE) {
 			stop_request(EXIT_SUCCESS, "the VM closed its socket");
+		} else if (r == FWD_ERROR && errno == EPROTO) {
+			log_error("protocol error: the VM's stream has a frame length over %u",
+			          STREAM_FRAME_MAX);
+			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
 		} else if (r == FWD_ERROR) {
 			log_error_errno("recvmsg_x from the VM failed");
 			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
@@ -484,6 +530,14 @@ vm_to_host(struct helper *h)
 			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
 		}
 	}
+}
+
+static void
+free_buffers(struct helper *h)
+{
+	fwd_free(&h->fwd);
+	if (h->stream)
+		stream_free(&h->vm_stream);
 }
 
 /* --socket: forward only what the connected client sends. Return: 0 or -1. */
@@ -517,16 +571,25 @@ start_forwarding(struct helper *h)
 		log_error_errno("cannot allocate forwarding buffers");
 		return -1;
 	}
-	if (h->opts.socket_path && only_from_client(h) < 0) {
+	/* A stream is its one connection: there is no sender to check. */
+	if (h->opts.socket_path && !h->stream && only_from_client(h) < 0) {
 		fwd_free(&h->fwd);
 		return -1;
+	}
+	if (h->stream) {
+		if (stream_init(&h->vm_stream, h->sock, h->vif.max_packet_size, batch) < 0) {
+			log_error_errno("cannot allocate stream buffers");
+			fwd_free(&h->fwd);
+			return -1;
+		}
+		h->fwd.stream = &h->vm_stream;
 	}
 	stats_init(&h->stats);
 	if (vmnet_if_set_callback(&h->vif, ^{
 		    host_to_vm(h);
 	    }) < 0) {
 		log_error("cannot set the vmnet event callback");
-		fwd_free(&h->fwd);
+		free_buffers(h);
 		return -1;
 	}
 	dispatch_async(h->vm_queue, ^{
@@ -537,7 +600,8 @@ start_forwarding(struct helper *h)
 	dispatch_async(h->host_queue, ^{
 		host_to_vm(h);
 	});
-	log_info("forwarding, %u frames per batch", batch);
+	log_info("forwarding, %u frames per batch%s", batch,
+	         h->stream ? ", frames with a length on a stream" : "");
 	return 0;
 }
 
@@ -660,7 +724,7 @@ stop_forwarding(struct helper *h)
 	dispatch_sync_f(h->vm_queue, NULL, queue_drained);
 	h->forwarding = false;
 	report_stats(h);
-	fwd_free(&h->fwd);
+	free_buffers(h);
 }
 
 /* Exit path: stop the interface, if it started. Return: 0 or -1. */
@@ -708,6 +772,7 @@ main(int argc, char *argv[])
 	if (h.opts.serve_networks)
 		return netsvc_main(&h.opts);
 	list_shared_interfaces(&h);
+	serve_stream(&h, argc, argv);
 	select_user(&h);
 	isolate(&h);
 	check_environment(&h);

@@ -69,8 +69,9 @@ set_fd(struct parse *p, const char *value)
 	return 0;
 }
 
+/* A path a unix socket can be bound to. Return: 0 or -1. */
 static int
-set_socket(struct parse *p, const char *value)
+check_socket_path(struct parse *p, const char *value)
 {
 	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
 
@@ -80,7 +81,31 @@ set_socket(struct parse *p, const char *value)
 	}
 	if (strlen(value) > max)
 		return reasonf(p, "path longer than %zu bytes", max);
+	return 0;
+}
+
+static int
+set_socket(struct parse *p, const char *value)
+{
 	p->opts->socket_path = value;
+	return check_socket_path(p, value);
+}
+
+static int
+set_serve_stream(struct parse *p, const char *value)
+{
+	p->opts->serve_path = value;
+	return check_socket_path(p, value);
+}
+
+static int
+set_serve_group(struct parse *p, const char *value)
+{
+	if (*value == '\0') {
+		p->reason = "empty group";
+		return -1;
+	}
+	p->opts->serve_group = value;
 	return 0;
 }
 
@@ -215,6 +240,25 @@ set_allow_root(struct parse *p, const char *value)
 }
 
 static int
+set_stream(struct parse *p, const char *value)
+{
+	(void)value;
+	p->opts->stream = true;
+	return 0;
+}
+
+static int
+set_user(struct parse *p, const char *value)
+{
+	if (*value == '\0') {
+		p->reason = "empty account";
+		return -1;
+	}
+	p->opts->user = value;
+	return 0;
+}
+
+static int
 set_list(struct parse *p, const char *value)
 {
 	(void)value;
@@ -289,6 +333,15 @@ static const struct option_entry table[] = {
     {{"socket", 's', true, OPTIONS_F_CONNECTION, "PATH",
       "bind a unix datagram socket at PATH and serve the first sender"},
      set_socket},
+    {{"serve-stream", 0, true, OPTIONS_F_CONNECTION, "PATH",
+      "daemon: listen on PATH, one interface per connection (socket_vmnet's protocol)"},
+     set_serve_stream},
+    {{"serve-group", 0, true, OPTIONS_F_CONNECTION, "GROUP",
+      "--serve-stream: members of GROUP may connect (default staff)"},
+     set_serve_group},
+    {{"stream", 0, false, 0, NULL,
+      "a unix stream socket, each frame after a 4-byte length (QEMU -netdev stream)"},
+     set_stream},
     {{"interface-id", 'i', true, 0, "UUID", "interface identifier (same UUID, same MAC address)"},
      set_interface_id},
     {{"operation-mode", 0, true, 0, "MODE", "shared (default), host or bridged"},
@@ -344,7 +397,10 @@ static const struct option_entry table[] = {
      set_serve_networks},
     {{"stats-interval", 0, true, 0, "SECONDS", "log forwarding statistics every SECONDS"},
      set_stats_interval},
-    {{"allow-root", 0, false, 0, NULL, "allow forwarding as root when the target user is root"},
+    {{"user", 0, true, 0, "USER",
+      "called as root (no sudo): forward as NAME|UID[:GID] (default nobody)"},
+     set_user},
+    {{"allow-root", 0, false, 0, NULL, "called as root: keep root (or allow --user root)"},
      set_allow_root},
     {{"verbose", 'v', false, 0, NULL, "log debug messages"}, set_verbose},
     {{"list-shared-interfaces", 0, false, OPTIONS_F_ACTION, NULL,
@@ -575,10 +631,18 @@ check_rules(struct parse *p, char *error)
 		return -1;
 	if (o->serve_networks)
 		return 0;
-	if (o->fd >= 0 && o->socket_path)
-		return FAIL("--fd and --socket: cannot be used together");
-	if (o->fd < 0 && !o->socket_path)
-		return FAIL("--fd or --socket: one of them is required");
+	if ((o->fd >= 0) + !!o->socket_path + !!o->serve_path > 1)
+		return FAIL("--fd, --socket, --serve-stream: only one of them may be given");
+	if (o->fd < 0 && !o->socket_path && !o->serve_path)
+		return FAIL("--fd, --socket or --serve-stream: one of them is required");
+	if (o->serve_group && !o->serve_path)
+		return FAIL("--serve-group: only valid with --serve-stream");
+	if (o->serve_path && o->has_interface_id)
+		return FAIL("--interface-id: not valid with --serve-stream (each connection "
+		            "gets its own interface)");
+	if (o->serve_path && o->user)
+		return FAIL("--user: not valid with --serve-stream (each connection runs as "
+		            "its peer)");
 	if (o->mode == OPTIONS_MODE_BRIDGED && !o->shared_interface)
 		return FAIL("--operation-mode bridged: requires --shared-interface");
 	if (o->mode != OPTIONS_MODE_BRIDGED && o->shared_interface)
@@ -677,6 +741,7 @@ void
 options_usage(FILE *out)
 {
 	fprintf(out, "Usage: " OPTIONS_PROGRAM " (--fd FD | --socket PATH) [options]\n"
+	             "       " OPTIONS_PROGRAM " --serve-stream PATH [options]\n"
 	             "       " OPTIONS_PROGRAM " (--fd FD | --socket PATH) --network NAME "
 	             "[--network-service SERVICE] [options]\n"
 	             "       " OPTIONS_PROGRAM " --serve-networks [--network-config PATH] "
@@ -685,7 +750,8 @@ options_usage(FILE *out)
 	             "\n"
 	             "Create one vmnet interface, print its parameters as one JSON line on\n"
 	             "stdout, drop root, and forward Ethernet frames between the interface\n"
-	             "and a unix datagram socket, one frame per datagram.\n"
+	             "and a unix datagram socket, one frame per datagram (or a stream socket,\n"
+	             "each frame after a 4-byte length: --stream).\n"
 	             "\n"
 	             "Options:\n");
 	options_print_table(out, 0);

@@ -65,6 +65,7 @@ static const int sandbox_allowed[] = {
     /* the data path: the VM socket, the TAP, waiting, the stop pipe */
     __NR_recvmmsg,
     __NR_sendmmsg,
+    __NR_sendmsg, /* the stream transport: a batch of frames per call (stream.c) */
     __NR_readv,
     __NR_read,
     __NR_write,

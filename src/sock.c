@@ -3,14 +3,16 @@
  * sock.c - the VM socket (see sock.h).
  *
  * --fd: the caller made a socketpair and passes one end; it must be a unix
- * datagram socket. --socket: the helper binds PATH (after dropping root,
- * under a umask that makes the file the user's and mode 0600 from the
- * start), holds PATH.lock so a second helper on the same path fails at
- * once, replaces a socket at PATH only if nobody serves it any more (a
- * connect() is refused), waits for the first datagram, and connects to its
- * sender. Linux then refuses datagrams from anyone else, macOS does not,
- * and neither drops what was queued before the connect: the forwarding
- * checks each datagram's sender (fwd_only_from()).
+ * datagram socket, or a stream socket for frames with a length (stream.h).
+ * --socket: the helper binds PATH (after dropping root, under a umask that
+ * makes the file the user's and mode 0600 from the start), holds PATH.lock
+ * so a second helper on the same path fails at once, replaces a socket at
+ * PATH only if nobody serves it any more (a connect() is refused), waits
+ * for the first datagram, and connects to its sender. Linux then refuses
+ * datagrams from anyone else, macOS does not, and neither drops what was
+ * queued before the connect: the forwarding checks each datagram's sender
+ * (fwd_only_from()). --socket --stream: the same path and lock, a
+ * listening stream socket, and the first connection.
  */
 #include "sock.h"
 
@@ -44,16 +46,20 @@
 #define SOCK_SNDBUF_MIN (65 << 10)
 
 /*
- * sock_check_fd() - check that @fd is an open unix datagram socket
+ * sock_check_fd() - check that @fd is an open unix datagram or stream
+ * socket
+ * @type:	set to SOCK_DGRAM or SOCK_STREAM
+ *
  * Return: 0, or -1 with *reason set
  */
 int
-sock_check_fd(int fd, const char **reason)
+sock_check_fd(int fd, int *type, const char **reason)
 {
-	int type = 0, domain = 0;
-	socklen_t len = sizeof(type);
+	int domain = 0;
+	socklen_t len = sizeof(*type);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+	*type = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &len) < 0) {
 		*reason = errno == EBADF      ? "not an open file descriptor"
 		          : errno == ENOTSOCK ? "not a socket"
 		                              : "cannot query the socket type";
@@ -75,8 +81,8 @@ sock_check_fd(int fd, const char **reason)
 		*reason = "not a unix domain socket";
 		return -1;
 	}
-	if (type != SOCK_DGRAM) {
-		*reason = "not a datagram socket (SOCK_DGRAM)";
+	if (*type != SOCK_DGRAM && *type != SOCK_STREAM) {
+		*reason = "neither a datagram (SOCK_DGRAM) nor a stream (SOCK_STREAM) socket";
 		return -1;
 	}
 	return 0;
@@ -163,7 +169,13 @@ sock_size_buffers(int fd, uint64_t max_packet_size, unsigned batch, const char *
 	int min = max_packet_size > INT_MAX ? INT_MAX : (int)max_packet_size;
 	int snd, rcv;
 
+	int type = 0;
+	socklen_t len = sizeof(type);
+
 	sock_buffer_sizes(max_packet_size, batch, &snd, &rcv);
+	/* A stream's send buffer bounds the bytes in flight: as large as the receive side. */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
+		snd = rcv;
 	if (sock_set_buffers(fd, &snd, &rcv, min) < 0)
 		log_warn_errno("cannot set %s buffers to one frame (%d bytes)", whose, min);
 	else if (snd < min || rcv < min)
@@ -238,16 +250,13 @@ check_stale(const struct sockaddr_un *addr)
 }
 
 /*
- * sock_bind() - bind a unix datagram socket at @path
- *
- * A stale socket left by a helper that died is replaced; a socket a
- * program still serves is an error (EADDRINUSE), and so is anything else
- * at @path (EEXIST). The caller holds the lock and set the umask.
- *
- * Return: the socket, or -1 with errno
+ * Bind a socket of @type at @path. A stale socket left by a helper that
+ * died is replaced; a socket a program still serves is an error
+ * (EADDRINUSE), and so is anything else at @path (EEXIST). The caller
+ * holds the lock and set the umask.
  */
-int
-sock_bind(const char *path)
+static int
+bind_path(const char *path, int type)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -268,7 +277,7 @@ sock_bind(const char *path)
 	} else if (errno != ENOENT) {
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	fd = socket(AF_UNIX, type, 0);
 	if (fd < 0)
 		return -1;
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
@@ -279,6 +288,80 @@ sock_bind(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * sock_bind() - bind a unix datagram socket at @path (see bind_path())
+ * Return: the socket, or -1 with errno
+ */
+int
+sock_bind(const char *path)
+{
+	return bind_path(path, SOCK_DGRAM);
+}
+
+/*
+ * sock_listen() - bind a unix stream socket at @path and listen on it
+ * (see bind_path())
+ * Return: the socket, or -1 with errno
+ */
+int
+sock_listen(const char *path, int backlog)
+{
+	int fd = bind_path(path, SOCK_STREAM);
+
+	if (fd >= 0 && listen(fd, backlog) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Wait until @sock is readable (SOCK_CLIENT) or @stop_fd is (SOCK_STOPPED). */
+static enum sock_wait
+wait_readable(int sock, int stop_fd)
+{
+	struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return SOCK_WAIT_ERR;
+		}
+		if (pfd[1].revents)
+			return SOCK_STOPPED;
+		if (pfd[0].revents)
+			return SOCK_CLIENT;
+	}
+}
+
+/*
+ * sock_accept() - wait for a connection on the listening @sock, or for
+ * @stop_fd to become readable
+ * @conn:	set to the connected socket (close-on-exec)
+ *
+ * Return: SOCK_CLIENT, SOCK_STOPPED, or SOCK_WAIT_ERR with errno
+ */
+enum sock_wait
+sock_accept(int sock, int stop_fd, int *conn)
+{
+	enum sock_wait w;
+
+	while ((w = wait_readable(sock, stop_fd)) == SOCK_CLIENT) {
+		*conn = accept(sock, NULL, NULL);
+		if (*conn >= 0 && fcntl(*conn, F_SETFD, FD_CLOEXEC) == 0)
+			return SOCK_CLIENT;
+		if (*conn >= 0)
+			close(*conn);
+		/* The peer may have gone before we took it: wait for the next. */
+		if (errno != ECONNABORTED && errno != EINTR && errno != EAGAIN)
+			return SOCK_WAIT_ERR;
+	}
+	return w;
 }
 
 /* Connecting to this sender failed for a reason of its own, not ours. */
@@ -341,26 +424,17 @@ accept_first(int sock, void (*ignored)(const char *reason, int err))
 enum sock_wait
 sock_wait_client(int sock, int stop_fd, void (*ignored)(const char *reason, int err))
 {
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN},
-		                        {.fd = stop_fd, .events = POLLIN}};
-		int rc;
+	enum sock_wait w;
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return SOCK_WAIT_ERR;
-		}
-		if (pfd[1].revents)
-			return SOCK_STOPPED;
-		if (!pfd[0].revents)
-			continue;
-		rc = accept_first(sock, ignored);
+	while ((w = wait_readable(sock, stop_fd)) == SOCK_CLIENT) {
+		int rc = accept_first(sock, ignored);
+
 		if (rc < 0)
 			return SOCK_WAIT_ERR;
 		if (rc > 0)
 			return SOCK_CLIENT;
 	}
+	return w;
 }
 
 /* sock_remove() - remove the socket file; errors are moot at exit */

@@ -8,7 +8,8 @@
 # e.g. scripts/examples/qemu.sh --operation-mode host
 #
 # vmnet-client starts the helper, then QEMU with its end of the socket as
-# fd 4 (-netdev dgram,local.type=fd,local.str=4) and the interface's MAC
+# fd 4 (-netdev dgram,local.type=fd,local.str=4; with --stream a stream
+# socket, -netdev socket,fd=4, frames after a 4-byte length) and the interface's MAC
 # in VMNET_MAC_ADDRESS, which the guest NIC uses. The guest prints
 # GUEST-* lines on the console and powers off; QEMU exits, and
 # vmnet-client stops the helper.
@@ -26,6 +27,10 @@ append="console=ttyS0 quiet panic=-1 ${GUEST_APPEND:-}"
 qemu=${QEMU:-qemu-system-x86_64}
 client=${VMNET_CLIENT:-$top/build/vmnet-client}
 [ -x "$client" ] || client=vmnet-client
+netdev=dgram,id=n0,local.type=fd,local.str=4
+for arg; do
+	[ "$arg" != --stream ] || netdev=socket,id=n0,fd=4
+done
 
 if [ ! -r "$kernel" ] || [ ! -r "$initrd" ]; then
 	echo "qemu.sh: no guest at $kernel, $initrd (run scripts/guest/build.sh)" >&2
@@ -40,4 +45,4 @@ exec "$client" "$@" -- sh -c 'exec "$@" -device "virtio-net-pci,netdev=n0,romfil
 	sh "$qemu" -nographic -no-reboot \
 	-accel "${QEMU_ACCEL:-tcg}" -cpu max -smp 1 -m "${QEMU_MEMORY:-256}" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
-	-netdev dgram,id=n0,local.type=fd,local.str=4
+	-netdev "$netdev"

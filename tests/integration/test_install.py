@@ -227,32 +227,73 @@ def test_no_terminal_and_no_flag_skips_the_rule(work):
     assert os.path.isfile(os.path.join(work["prefix"], "bin/vmnet-helper"))
 
 
-@pytest.mark.parametrize("answer, installed", [(b"y\n", True), (b"\n", False)])
-def test_asks_on_a_terminal(work, answer, installed):
+def on_terminal(w, answers, *args):
+    """Run install.sh with a terminal on stdin that types answers."""
     master, slave = pty.openpty()
     try:
         proc = subprocess.Popen(
-            [
-                os.path.join(work["src"], "install.sh"),
-                "--prefix",
-                work["prefix"],
-                "--sudoers-dir",
-                work["sudoers"],
-                "--sudoers-group",
-                "staff",
-            ],
+            [os.path.join(w["src"], "install.sh"), "--prefix", w["prefix"], "--sudoers-dir",
+             w["sudoers"], "--sudoers-group", "staff", *args],
             stdin=slave,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        os.write(master, answer)
+        os.write(master, answers)
         out, err = proc.communicate(timeout=60)
     finally:
         os.close(slave)
         os.close(master)
     assert proc.returncode == 0, err
-    assert b"run %s/bin/vmnet-helper as root without a password" % work["prefix"].encode() in out
-    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper")) == installed
+    return out.decode()
+
+
+CLOSEFROM_QUESTION = "Install {sudoers}/vmnet-helper-closefrom? [Y/n]"
+
+
+@pytest.mark.parametrize("answers, rule, snippet", [
+    (b"y\ny\n", True, True),
+    (b"y\n\n", True, True),  # closefrom_override defaults to yes
+    (b"y\nn\n", True, False),
+    (b"\n", False, False),  # no rule: no second question
+])
+def test_asks_on_a_terminal(work, answers, rule, snippet):
+    out = on_terminal(work, answers)
+    assert "run %s/bin/vmnet-helper as root without a password" % work["prefix"] in out
+    asked = CLOSEFROM_QUESTION.format(**work) in out
+    assert asked == rule
+    if asked:
+        # The trade-off, in one line, between the first question (whose
+        # answer the terminal echoes, not install.sh) and the second.
+        between = out.split("[y/N] ", 1)[1].split(CLOSEFROM_QUESTION.format(**work))[0]
+        tradeoff = between.splitlines()
+        assert len(tradeoff) == 1 and tradeoff[0].startswith("closefrom_override: ")
+        assert "--socket" in tradeoff[0] and "descriptor" in tradeoff[0]
+    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper")) == rule
+    path = os.path.join(work["sudoers"], "vmnet-helper-closefrom")
+    assert os.path.exists(path) == snippet
+    if snippet:
+        assert read(path).decode().splitlines()[-1] == SNIPPET.format(**work)
+
+
+@pytest.mark.parametrize("flag, snippet", [("--closefrom", True), ("--no-closefrom", False)])
+def test_closefrom_flags_answer_without_prompt(work, flag, snippet):
+    out = on_terminal(work, b"", "--sudoers", flag)
+    assert "[Y/n]" not in out and "[y/N]" not in out
+    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper"))
+    assert os.path.exists(os.path.join(work["sudoers"], "vmnet-helper-closefrom")) == snippet
+
+
+def test_closefrom_not_asked_again_when_installed(work):
+    install(work, "--sudoers", "--sudoers-group", "staff", "--closefrom")
+    out = on_terminal(work, b"")
+    assert "[Y/n]" not in out and "[y/N]" not in out
+    assert out.splitlines()[-1].endswith(": unchanged")
+
+
+def test_no_terminal_skips_closefrom(work):
+    cp = install(work, "--sudoers", "--sudoers-group", "staff")
+    assert "skipped closefrom_override: no terminal to ask" in cp.stdout
+    assert os.listdir(work["sudoers"]) == ["vmnet-helper"]
 
 
 def test_dry_run_changes_nothing(work):
@@ -413,7 +454,7 @@ def test_symlink_in_archive_is_refused(work):
 
 
 def test_make_install_and_uninstall_with_destdir(work):
-    for name in ("vmnet-helper", "vmnet-client"):
+    for name in ("vmnet-helper", "vmnet-client", "vmnet-run"):
         if not os.path.exists(os.path.join(BUILD, name)):
             pytest.fail("%s/%s missing: run make first" % (BUILD, name))
     destdir = os.path.join(work["root"], "stage")
@@ -434,6 +475,50 @@ def test_make_install_and_uninstall_with_destdir(work):
     assert os.listdir(os.path.join(destdir, "opt")) == []
 
 
+@pytest.mark.parametrize("kind, name", [("systemd", "vmnet-helper-serve-stream.service"),
+                                        ("launchd", "io.github.vmnet-helper.serve-stream.plist")])
+def test_serve_stream_service(work, kind, name):
+    """The daemon's service file is installed only when asked, names the
+    installed helper with socket_vmnet's defaults, and goes with uninstall."""
+    import plistlib
+
+    services = os.path.join(work["root"], "services")
+    os.mkdir(services, 0o755)
+    install(work, "--no-sudoers", "--service-dir", services, "--service-type", kind)
+    assert os.listdir(services) == []
+    cp = install(work, "--no-sudoers", "--serve-stream", "--service-dir", services,
+                 "--service-type", kind)
+    path = os.path.join(services, name)
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o644)
+    assert "start the daemon with:" in cp.stdout
+    helper = os.path.join(work["prefix"], "bin", "vmnet-helper")
+    expected = [helper, "--serve-stream", "/var/run/socket_vmnet", "--start-address",
+                "192.168.105.1", "--end-address", "192.168.105.254", "--subnet-mask",
+                "255.255.255.0"]
+    if kind == "launchd":
+        plist = plistlib.loads(read(path))
+        assert plist["ProgramArguments"] == expected
+        assert plist["UserName"] == "root" and plist["ProcessType"] == "Interactive"
+    else:
+        lines = read(path).decode().splitlines()
+        assert "ExecStart=" + " ".join(expected) in lines
+    # The arguments are ones the helper accepts.
+    argv = [os.path.join(REPO, "build", "vmnet-helper")] + expected[1:] + ["--help"]
+    if os.access(argv[0], os.X_OK):
+        assert subprocess.run(argv, capture_output=True).returncode == 0
+    cp = install(work, "--no-sudoers", "--serve-stream", "--service-dir", services,
+                 "--service-type", kind)
+    assert "unchanged " + path in cp.stdout
+    install(work, "--uninstall")
+    assert os.listdir(services) == []
+
+
+def test_serve_stream_bad_service_type(work):
+    cp = install(work, "--serve-stream", "--service-type", "upstart", check=False)
+    assert cp.returncode == 1
+    assert "--service-type must be launchd or systemd" in cp.stderr
+    assert not os.path.exists(work["prefix"])
 # macOS signing, with stand-ins for uname (says Darwin) and codesign (a
 # signature is a marker line appended to the file, made only when the
 # entitlements file grants the virtualization entitlement).

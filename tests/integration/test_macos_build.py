@@ -245,6 +245,10 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
                 member = rel[f"bin/{prog}"]
                 assert member.mode == 0o755
                 check_executable(tar.extractfile(member).read(), arch, prog)
+            # vmnet-run is vmnet-client under the predecessor's name.
+            assert rel["bin/vmnet-run"].mode == 0o755
+            assert (tar.extractfile(rel["bin/vmnet-run"]).read() ==
+                    tar.extractfile(rel["bin/vmnet-client"]).read())
             assert rel["install.sh"].mode == 0o755
             for doc in ("share/doc/vmnet-helper/LICENSE",
                         "share/doc/vmnet-helper/LICENSE.cJSON"):

@@ -17,6 +17,10 @@
  * the socket, as libkrun's unixgram backend does. The helper then needs
  * --enable-tso and --enable-checksum-offload.
  *
+ * An inherited stream socket (--fd N) carries each frame after a 4-byte
+ * length instead, as QEMU's -netdev stream/socket and socket_vmnet do
+ * (framed by the helper's own stream module), one frame per call.
+ *
  * The socket is inherited (--fd N) or created: --connect PATH binds a
  * datagram socket to a path of its own (--bind PATH, or a temporary one)
  * and connects it to PATH; --vfkit then sends vfkit's "VFKT" handshake.
@@ -30,6 +34,7 @@
 #include <limits.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -41,6 +46,7 @@
 #include <unistd.h>
 
 #include "lib/tapsock.h"
+#include "stream.h"
 
 #define DEFAULT_TAP "eth0"
 /* What krunkit's guest may send and take with offloading=on. */
@@ -65,6 +71,11 @@ static volatile sig_atomic_t stop;
 /* What main() created in the filesystem, removed at exit. */
 static struct sockaddr_un bound;
 static char temp_dir[PATH_MAX];
+
+/* Set for an inherited stream socket: frames after a length. */
+static struct stream *framed;
+static struct stream framing;
+static unsigned char frame[TAPSOCK_FRAME_MAX];
 
 static void
 usage(FILE *f, int status)
@@ -215,9 +226,121 @@ inherited_socket(const struct options *o)
 	len = sizeof(domain);
 	if (getsockopt(o->fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		tapsock_die("--fd %d: %s", o->fd, strerror(errno));
-	if (type != SOCK_DGRAM || domain != AF_UNIX)
-		tapsock_die("--fd %d: not a unix datagram socket", o->fd);
+	if ((type != SOCK_DGRAM && type != SOCK_STREAM) || domain != AF_UNIX)
+		tapsock_die("--fd %d: not a unix datagram or stream socket", o->fd);
+	if (type == SOCK_STREAM) {
+		if (o->offload)
+			tapsock_die("--offload needs a datagram socket");
+		if (stream_init(&framing, o->fd, TAPSOCK_FRAME_MAX, 1) < 0)
+			tapsock_die("stream buffers: %s", strerror(errno));
+		framed = &framing;
+	}
 	return o->fd;
+}
+
+static bool
+peer_gone(int err)
+{
+	return err == ECONNREFUSED || err == ENOTCONN || err == EPIPE || err == ECONNRESET;
+}
+
+/* Send or receive one frame in @frame over the stream. Return: its length, or -1. */
+static ssize_t
+stream_frame_io(size_t len, bool out)
+{
+	struct iovec iov = {.iov_base = frame, .iov_len = len};
+	struct msghdr_x m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n = out ? stream_send_x(framed, &m, 1) : stream_recv_x(framed, &m, 1);
+
+	if (n == 0 && !out)
+		errno = ECONNRESET; /* end of stream */
+	if (n <= 0)
+		return -1;
+	if (!out && (m.msg_flags & MSG_TRUNC))
+		return 0; /* too long for a TAP frame: dropped */
+	return out ? (ssize_t)len : (ssize_t)m.msg_datalen;
+}
+
+/*
+ * Send one frame to the stream, waiting while it is full, as a VM's NIC
+ * stalls its TX ring. A stop signal ends the wait.
+ *
+ * Return: 0, or -1 when the peer is gone.
+ */
+static int
+stream_send_frame(int sock, size_t len, const sigset_t *waitmask)
+{
+	struct pollfd pfd = {.fd = sock, .events = POLLOUT};
+
+	while (!stop) {
+		if (stream_frame_io(len, true) == (ssize_t)len)
+			return 0;
+		if (peer_gone(errno))
+			return -1;
+		if (errno != EAGAIN && errno != EINTR)
+			tapsock_die("send: %s", strerror(errno));
+		if (ppoll(&pfd, 1, NULL, waitmask) < 0 && errno != EINTR)
+			tapsock_die("ppoll: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* Move up to TAPSOCK_BATCH frames from the TAP to the stream. Return: 0, or -1 (peer gone). */
+static int
+stream_from_tap(int tap, int sock, const sigset_t *waitmask)
+{
+	for (int i = 0; i < TAPSOCK_BATCH && !stop; i++) {
+		ssize_t n = read(tap, frame, sizeof(frame));
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			tapsock_die("read TAP: %s", strerror(errno));
+		}
+		if (stream_send_frame(sock, (size_t)n, waitmask) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Move every frame the stream holds to the TAP. Return: 0, or -1 (peer gone). */
+static int
+stream_to_tap(int tap)
+{
+	for (;;) {
+		ssize_t n = stream_frame_io(sizeof(frame), false);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			if (peer_gone(errno))
+				return -1;
+			tapsock_die("recv: %s", strerror(errno));
+		}
+		/* Frames the TAP refuses (runts, oversized) are dropped. */
+		if (write(tap, frame, (size_t)n) < 0 && errno == EBADF)
+			tapsock_die("write TAP: %s", strerror(errno));
+	}
+}
+
+/* Forward over the stream until a stop signal. Return: 0, or -1 when the peer is gone. */
+static int
+stream_forward(int tap, int sock, const sigset_t *waitmask)
+{
+	struct pollfd pfd[2] = {{.fd = tap, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
+
+	while (!stop) {
+		if (ppoll(pfd, 2, NULL, waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			tapsock_die("ppoll: %s", strerror(errno));
+		}
+		if ((pfd[0].revents & POLLIN) && stream_from_tap(tap, sock, waitmask) < 0)
+			return -1;
+		if ((pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) && stream_to_tap(tap) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static void
@@ -261,7 +384,8 @@ main(int argc, char **argv)
 
 	printf("ready\n");
 	fflush(stdout);
-	if (tapsock_forward(tap, sock, o.offload, NULL, &waitmask, &stop) < 0)
+	if ((framed ? stream_forward(tap, sock, &waitmask)
+	            : tapsock_forward(tap, sock, o.offload, NULL, &waitmask, &stop)) < 0)
 		fprintf(stderr, "%s: socket peer is gone, exiting\n", prog);
 	return 0;
 }

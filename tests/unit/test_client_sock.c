@@ -25,19 +25,22 @@
 static void
 test_pair(void **state)
 {
+	static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
 	int fds[2];
 	int type;
 	socklen_t len = sizeof(type);
 
 	(void)state;
-	assert_int_equal(client_sock_pair(fds), 0);
-	for (int i = 0; i < 2; i++) {
-		assert_true(fcntl(fds[i], F_GETFD) & FD_CLOEXEC);
-		assert_int_equal(getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len), 0);
-		assert_int_equal(type, SOCK_DGRAM);
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		assert_int_equal(client_sock_pair(fds, types[t]), 0);
+		for (int i = 0; i < 2; i++) {
+			assert_true(fcntl(fds[i], F_GETFD) & FD_CLOEXEC);
+			assert_int_equal(getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len), 0);
+			assert_int_equal(type, types[t]);
+		}
+		close(fds[0]);
+		close(fds[1]);
 	}
-	close(fds[0]);
-	close(fds[1]);
 }
 
 /* A stand-in for the helper: a datagram socket bound at @path. */
@@ -69,7 +72,7 @@ test_dir_connect_and_remove(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(base));
 	setenv("TMPDIR", base, 1);
-	assert_int_equal(client_sock_dir_create(&d), 0);
+	assert_int_equal(client_sock_dir_create(&d, SOCK_DGRAM), 0);
 	assert_int_equal(strncmp(d.dir, base, strlen(base)), 0);
 	assert_int_equal(stat(d.dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
@@ -111,7 +114,7 @@ test_dir_long_tmpdir_falls_back_to_tmp(void **state)
 	base[0] = '/';
 	base[sizeof(base) - 1] = '\0';
 	setenv("TMPDIR", base, 1);
-	assert_int_equal(client_sock_dir_create(&d), 0);
+	assert_int_equal(client_sock_dir_create(&d, SOCK_DGRAM), 0);
 	assert_int_equal(strncmp(d.dir, "/tmp/", 5), 0);
 	client_sock_dir_remove(&d);
 	unsetenv("TMPDIR");

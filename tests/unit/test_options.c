@@ -102,7 +102,23 @@ test_connection_rules(void **state)
 	assert_int_equal(PARSE("-v"), -1);
 	expect_error("one of them is required");
 	assert_int_equal(PARSE("--fd", "3", "--socket", "/tmp/s"), -1);
-	expect_error("cannot be used together");
+	expect_error("only one of them may be given");
+	assert_int_equal(PARSE("--fd", "3", "--serve-stream", "/tmp/s"), -1);
+	expect_error("only one of them may be given");
+	assert_int_equal(PARSE("--socket", "/tmp/a", "--serve-stream", "/tmp/s"), -1);
+	expect_error("only one of them may be given");
+	assert_int_equal(PARSE("--serve-stream", "/tmp/s", "--serve-group", "vmnet"), 0);
+	assert_string_equal(opts.serve_path, "/tmp/s");
+	assert_string_equal(opts.serve_group, "vmnet");
+	assert_int_equal(PARSE("--fd", "3", "--serve-group", "vmnet"), -1);
+	expect_error("--serve-group: only valid with --serve-stream");
+	assert_int_equal(
+	    PARSE("--serve-stream", "/tmp/s", "-i", "6F1E0A52-3C4D-4E5F-8A9B-0C1D2E3F4A5B"), -1);
+	expect_error("--interface-id: not valid with --serve-stream");
+	assert_int_equal(PARSE("--serve-stream", "/tmp/s", "--user", "nobody"), -1);
+	expect_error("--user: not valid with --serve-stream");
+	assert_int_equal(PARSE("--serve-stream", ""), -1);
+	expect_error("--serve-stream: invalid value '': empty path");
 	assert_int_equal(PARSE("--socket", "/tmp/vm.sock"), 0);
 	assert_string_equal(opts.socket_path, "/tmp/vm.sock");
 	assert_int_equal(opts.fd, -1);
@@ -365,7 +381,7 @@ test_network(void **state)
 	assert_int_equal(PARSE("--fd", "3", "--network", ""), -1);
 	expect_error("--network: invalid value '': empty network name");
 	assert_int_equal(PARSE("--network", "x"), -1);
-	expect_error("--fd or --socket: one of them is required");
+	expect_error("--fd, --socket or --serve-stream: one of them is required");
 	assert_int_equal(PARSE("--fd", "3", "--network-service", "x"), -1);
 	expect_error("--network-service: only valid with --network or --serve-networks");
 	assert_int_equal(PARSE("--fd", "3", "--network-config", "/x"), -1);

@@ -59,30 +59,38 @@ teardown(void **state)
 static void
 test_check_fd(void **state)
 {
-	int sv[2], fd;
+	int sv[2], fd, type;
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
-	assert_int_equal(sock_check_fd(sv[0], &reason), 0);
+	assert_int_equal(sock_check_fd(sv[0], &type, &reason), 0);
+	assert_int_equal(type, SOCK_DGRAM);
 	close(sv[0]);
 	close(sv[1]);
-	assert_int_equal(sock_check_fd(sv[0], &reason), -1);
+	assert_int_equal(sock_check_fd(sv[0], &type, &reason), -1);
 	assert_string_equal(reason, "not an open file descriptor");
 
+	/* A stream socket is accepted too, and said so (frames with a length). */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(sock_check_fd(sv[0], &reason), -1);
-	assert_non_null(strstr(reason, "not a datagram socket"));
+	assert_int_equal(sock_check_fd(sv[0], &type, &reason), 0);
+	assert_int_equal(type, SOCK_STREAM);
+	close(sv[0]);
+	close(sv[1]);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(sock_check_fd(sv[0], &type, &reason), -1);
+	assert_non_null(strstr(reason, "neither a datagram"));
 	close(sv[0]);
 	close(sv[1]);
 
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
-	assert_int_equal(sock_check_fd(fd, &reason), -1);
+	assert_int_equal(sock_check_fd(fd, &type, &reason), -1);
 	assert_string_equal(reason, "not a unix domain socket");
 	close(fd);
 
 	fd = open("/dev/null", O_RDONLY);
-	assert_int_equal(sock_check_fd(fd, &reason), -1);
+	assert_int_equal(sock_check_fd(fd, &type, &reason), -1);
 	assert_string_equal(reason, "not a socket");
 	close(fd);
 }
@@ -314,6 +322,55 @@ test_remove(void **state)
 	close(s);
 }
 
+static int
+connect_stream(void)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(addr.sun_path, path);
+	assert_int_equal(connect(c, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	return c;
+}
+
+static void
+test_listen_accept_stream(void **state)
+{
+	struct stat st;
+	int s, c, conn = -1, p[2], type;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	/* A stale socket is replaced, as for datagrams; other files are not. */
+	s = sock_bind(path);
+	close(s);
+	s = sock_listen(path, 1);
+	assert_true(s >= 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	c = connect_stream();
+	assert_int_equal(sock_accept(s, p[0], &conn), SOCK_CLIENT);
+	assert_int_equal(fcntl(conn, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(sock_check_fd(conn, &type, &reason), 0);
+	assert_int_equal(type, SOCK_STREAM);
+	assert_int_equal(write(c, "abc", 3), 3);
+	assert_int_equal(read(conn, buf, sizeof(buf)), 3);
+	close(conn);
+	/* Stopping while waiting for the next one. */
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(sock_accept(s, p[0], &conn), SOCK_STOPPED);
+	close(c);
+	close(s);
+	close(p[0]);
+	close(p[1]);
+	unlink(path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(sock_listen(path, 1), -1);
+	assert_int_equal(errno, EEXIST);
+	rmdir(path);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -330,6 +387,7 @@ main(void)
 	    T(test_wait_sender_gone_then_bound),
 	    T(test_wait_stopped),
 	    T(test_remove),
+	    T(test_listen_accept_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
