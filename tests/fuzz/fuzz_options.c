@@ -24,8 +24,13 @@ check_run(const struct options *o)
 	const char *reason;
 	char prefix[ADDR_NAT66_STRLEN];
 
-	if ((o->fd >= 0) == (o->socket_path != NULL))
-		abort(); /* exactly one connection */
+	/* Exactly one connection; none for the services, which serve many. */
+	if (o->serve_path || o->serve_networks) {
+		if (o->fd >= 0 || o->socket_path)
+			abort();
+	} else if ((o->fd >= 0) == (o->socket_path != NULL)) {
+		abort();
+	}
 	if (o->fd >= 0 && o->fd <= 2)
 		abort();
 	if (o->socket_path && (!*o->socket_path || strlen(o->socket_path) >=
