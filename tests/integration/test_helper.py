@@ -716,7 +716,10 @@ def test_root_caller_chooses_account_with_user(netns, helpers):
 def test_user_errors(netns, args, env, needle):
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     with a, b:
-        cp = subprocess.run(netns.cmd(["env"] + ["%s=%s" % kv for kv in env.items()] +
+        # A root caller's own environment: none of the SUDO_* of a run of
+        # the tests through sudo, only what the case sets.
+        unset = ["-u" + name for name in ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND")]
+        cp = subprocess.run(netns.cmd(["env"] + unset + ["%s=%s" % kv for kv in env.items()] +
                                       [HELPER, "--fd", str(b.fileno())] + args),
                             pass_fds=(b.fileno(),), capture_output=True, text=True,
                             timeout=WAIT * 3)
