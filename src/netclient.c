@@ -50,9 +50,9 @@ static xpc_connection_t
 connect_service(const char *service, const char *network)
 {
 	xpc_connection_t c = xpc_connection_create_mach_service(service, NULL, 0);
-	char *name = strdup(network);
 
-	if (c == NULL || name == NULL) {
+	/* @service and @network are the options' strings, kept for the process's life. */
+	if (c == NULL) {
 		log_error("cannot create a connection to %s", service);
 		exit(EXIT_FAILURE);
 	}
@@ -62,7 +62,7 @@ connect_service(const char *service, const char *network)
 		log_error("network service %s: %s: network %s may be gone", service,
 		          ev == XPC_ERROR_CONNECTION_INTERRUPTED ? "connection interrupted"
 		                                                 : "connection invalid",
-		          name);
+		          network);
 		stop_request(EXIT_FAILURE, "the network service went away");
 	});
 	xpc_connection_resume(c);
