@@ -229,6 +229,7 @@ test_hostile(void **state)
 	static const uint8_t dict_missing_value[] = {8, 1, 0, 0, 0, 1, 0, 0, 0, 'k'};
 	static const uint8_t uuid_short[] = {5, 1, 2, 3};
 	uint8_t deep[2 * (XPC_WIRE_MAX_DEPTH + 1) * 5];
+	xpc_object_t shallower;
 	size_t i, n = 0;
 
 	(void)state;
@@ -258,8 +259,9 @@ test_hostile(void **state)
 	deep[n++] = 1;
 	expect_refused(deep, n);
 	/* The same, one level shallower, is fine. */
-	assert_non_null(xpc_wire_decode(deep + 5, n - 5));
-	xpc_release(xpc_wire_decode(deep + 5, n - 5));
+	shallower = xpc_wire_decode(deep + 5, n - 5);
+	assert_non_null(shallower);
+	xpc_release(shallower);
 	expect_refused(deep, XPC_WIRE_MAX_BODY + 1);
 }
 
