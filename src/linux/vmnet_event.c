@@ -37,17 +37,19 @@ iface_deliver(void *arg)
 	struct vmnet_interface *iface = arg;
 	vmnet_interface_event_callback_t cb = NULL;
 	xpc_object_t event = NULL;
+	uint64_t estimate = 1;
 
 	pthread_mutex_lock(&iface->lock);
 	if (!iface->stopping && atomic_load(&iface->state) == IFACE_RUNNING && iface->callback &&
 	    iface->gen == iface->pending_gen) {
 		cb = Block_copy(iface->callback);
 		event = xpc_retain(iface->event);
+		/* Under the lock: a stop unmaps the count only after setting stopping. */
+		estimate = vmnet_tapcount_estimate(&iface->count);
 	}
 	pthread_mutex_unlock(&iface->lock);
 	if (cb) {
-		/* The TAP cannot count its queue: at least one frame waits. */
-		xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, 1);
+		xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, estimate);
 		cb(VMNET_INTERFACE_PACKETS_AVAILABLE, event);
 		Block_release(cb);
 		xpc_release(event);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmnet_internal.h - what the files of the Linux vmnet API share: the
- * interface behind an interface_ref, used by vmnet.c (start, stop, read,
- * write) and vmnet_event.c (event delivery), and the poller's entry points.
+ * interface behind an interface_ref, used by vmnet.c (start, stop),
+ * vmnet_io.c (read, write) and vmnet_event.c (event delivery), and the
+ * poller's entry points.
  */
 #ifndef VMNET_INTERNAL_H
 #define VMNET_INTERNAL_H
@@ -20,6 +21,7 @@
 #include "vmnet_net.h"
 #include "vmnet_network.h"
 #include "vmnet_srcmac.h"
+#include "vmnet_tapcount.h"
 
 enum iface_state {
 	IFACE_STARTING,
@@ -46,6 +48,8 @@ struct vmnet_interface {
 	uuid_t id;
 	pthread_mutex_t srcmac_lock; /* taken once per vmnet_write() */
 	struct vmnet_srcmac srcmac;  /* the guest's source addresses */
+	/* Frames waiting on the TAP: counted by the kernel, taken by reads. */
+	struct vmnet_tapcount count;
 
 	/* Event delivery; everything below is under lock. */
 	pthread_mutex_t lock;
@@ -61,6 +65,9 @@ struct vmnet_interface {
 	vmnet_interface_event_callback_t callback;
 	xpc_object_t event; /* dictionary handed to the callback */
 };
+
+#define VMNET_MAX_PACKETS 256 /* read and write, as macOS 15 reports */
+#define VMNET_ETH_HLEN    14
 
 /* The private serial queue all interface work runs on. */
 dispatch_queue_t vmnet_work_queue(void);
