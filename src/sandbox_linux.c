@@ -74,6 +74,12 @@ static const int sandbox_allowed[] = {
     __NR_poll,
 #endif
     __NR_ppoll,
+    /* the interface's poller: its wait, the one-shot re-arm of the TAP */
+#ifdef __NR_epoll_wait
+    __NR_epoll_wait,
+#endif
+    __NR_epoll_pwait,
+    __NR_epoll_ctl,
     __NR_futex,
     __NR_clock_nanosleep,
 #ifdef __NR_nanosleep

@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -191,9 +190,7 @@ iface_close(struct vmnet_interface *iface)
 		sched_yield();
 
 	pthread_mutex_lock(&iface->lock);
-	if (iface->wake_fd >= 0)
-		close(iface->wake_fd);
-	iface->wake_fd = -1;
+	vmnet_event_close_locked(iface);
 	cb = iface->callback;
 	queue = iface->queue;
 	event = iface->event;
@@ -284,9 +281,8 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	vmnet_portfwd_table(iface, iface->keeper.table);
 	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
 		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
-	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (iface->wake_fd < 0)
-		return iface_fail(iface, VMNET_FAILURE, "eventfd", errno);
+	if (vmnet_event_open(iface) < 0)
+		return iface_fail(iface, VMNET_FAILURE, "event poller", errno);
 	iface->event = xpc_dictionary_create_empty();
 	err = pthread_create(&iface->poller, NULL, vmnet_event_poll, iface);
 	if (err)
@@ -382,6 +378,7 @@ iface_begin(vmnet_network_ref network, xpc_object_t interface_desc, dispatch_que
 	atomic_init(&iface->state, IFACE_STARTING);
 	iface->fd = -1;
 	iface->wake_fd = -1;
+	iface->epoll_fd = -1;
 	pthread_mutex_init(&iface->lock, NULL);
 	pthread_mutex_init(&iface->srcmac_lock, NULL);
 	op->desc = interface_desc ? xpc_retain(interface_desc) : NULL;

@@ -57,6 +57,9 @@ struct vmnet_interface {
 	bool has_poller;
 	bool stopping;        /* the poller must exit */
 	int wake_fd;          /* eventfd waking the poller, or -1 */
+	int epoll_fd;         /* the poller's: wake_fd and the TAP, or -1 */
+	bool tap_armed;       /* the TAP's one-shot watch is armed */
+	bool tap_dead;        /* the TAP reported an error: no more watching */
 	bool pending;         /* a delivery is queued or running */
 	uint64_t gen;         /* bumped whenever the callback changes */
 	uint64_t pending_gen; /* gen the queued delivery was made for */
@@ -82,8 +85,18 @@ void vmnet_portfwd_table(const struct vmnet_interface *iface, char name[VMNET_KE
 void vmnet_event_wake_locked(struct vmnet_interface *iface);
 
 /*
+ * vmnet_event_open() - the poller's eventfd and epoll set, for @iface's TAP
+ *
+ * Return: 0, or -1 with errno (nothing left open)
+ */
+int vmnet_event_open(struct vmnet_interface *iface);
+
+/* Close what vmnet_event_open() made; with iface->lock held, the poller gone. */
+void vmnet_event_close_locked(struct vmnet_interface *iface);
+
+/*
  * vmnet_event_poll() - the poller thread of an interface
- * @arg:	the struct vmnet_interface, with its TAP and wake_fd open
+ * @arg:	the struct vmnet_interface, after vmnet_event_open()
  *
  * Runs until iface->stopping is set and the poller woken.
  */
