@@ -678,7 +678,6 @@ def test_external_interface(netns, make_netns, helpers, external):
     --external-interface up0 only through up0, and up1's side sees the guest's
     own address (it routes the subnet back)."""
     outsides = [outside_namespace(netns, make_netns, n, route_back=True) for n in (0, 1)]
-    netns.run(["ip", "route", "add", "default", "via", "203.0.113.2"])
     procs = [serve(outsides[0], "203.0.113.2", 8080), serve(outsides[1], "198.51.100.2", 8080)]
     try:
         h, vmns, guest = start_guest(netns, make_netns, helpers, external)
