@@ -17,6 +17,7 @@
 #include "vmnet_net_internal.h"
 
 #include <dirent.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -159,9 +160,15 @@ net_undo(struct net_ctx *ctx)
 	errno = err;
 }
 
-/* Inodes of the network namespaces of all processes. Return: count, or -1. */
+/* A network namespace some process is in. */
+struct net_live {
+	ino_t ino;
+	pid_t pid; /* one of its processes */
+};
+
+/* The network namespaces of all processes. Return: count, or -1. */
 static ssize_t
-net_live_namespaces(ino_t **inos)
+net_live_namespaces(struct net_live **live)
 {
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -169,7 +176,7 @@ net_live_namespaces(ino_t **inos)
 	struct stat st;
 	DIR *d = opendir("/proc");
 
-	*inos = NULL;
+	*live = NULL;
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
@@ -179,36 +186,99 @@ net_live_namespaces(ino_t **inos)
 		if (stat(path, &st) < 0)
 			continue;
 		if (n == cap) {
-			ino_t *more = realloc(*inos, (cap = cap ? 2 * cap : 256) * sizeof(**inos));
+			struct net_live *more =
+			    realloc(*live, (cap = cap ? 2 * cap : 256) * sizeof(**live));
 
 			if (!more) {
 				closedir(d);
-				free(*inos);
-				*inos = NULL;
+				free(*live);
+				*live = NULL;
 				errno = ENOMEM;
 				return -1;
 			}
-			*inos = more;
+			*live = more;
 		}
-		(*inos)[n++] = st.st_ino;
+		(*live)[n++] = (struct net_live){st.st_ino, (pid_t)atoi(e->d_name)};
 	}
 	closedir(d);
 	return (ssize_t)n;
+}
+
+/* Has the network namespace of process @pid a link called @name? */
+static bool
+net_has_link(pid_t pid, const char *name)
+{
+	char path[64], line[512], *colon, *p;
+	bool found = true; /* when in doubt, the network is kept */
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return found;
+	found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		for (p = line; *p == ' '; p++)
+			;
+		found = colon && (size_t)(colon - p) == strlen(name) &&
+		        strncmp(p, name, strlen(name)) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Lock @fd, the lock file @path of a namespace's state. Held by someone
+ * else, it is waited for (a change in progress, or another collector), and
+ * then the processes are looked at again (*@live, *@nlive), since the
+ * holder may have been a namespace new since the last look.
+ * Return: 0 with the lock of the file still called @path, else -1.
+ */
+static int
+net_lock_current(int fd, const char *path, struct net_live **live, ssize_t *nlive)
+{
+	struct stat held, named;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		while (flock(fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return -1;
+		free(*live);
+		*nlive = net_live_namespaces(live);
+		if (*nlive < 0)
+			return -1; /* *live is NULL */
+	}
+	/* A collector before us may have removed it. */
+	if (fstat(fd, &held) < 0 || stat(path, &named) < 0 || held.st_ino != named.st_ino ||
+	    held.st_dev != named.st_dev)
+		return -1;
+	return 0;
 }
 
 /*
  * Remove the state directories of network namespaces no process is in any
  * more (deleted with their networks still up). A namespace with a network
  * has its dnsmasq inside, so a namespace without processes has no network
- * state worth keeping. The directory's own lock, taken without waiting,
- * keeps us from racing a new namespace that reuses the inode.
+ * state worth keeping.
+ *
+ * The kernel reuses the inode numbers of namespaces at once, so the state
+ * of a deleted namespace may by now carry the number of a live one that
+ * has no network, or other networks. Its networks are then those whose
+ * bridge that namespace lacks and whose dnsmasq is gone (under the lock, a
+ * network of the live namespace always has its bridge; one that lost it
+ * keeps its dnsmasq, for that namespace's own sweep to stop); they are
+ * removed, and the directory too once nothing is left in it. All this
+ * under the directory's own lock, so no change of the namespace that
+ * reuses the inode is half done meanwhile.
  */
 static void
 net_collect_dead(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
+	struct net_ctx ctx = {.lock_fd = -1};
+	struct net_live *live;
 	struct dirent *e;
-	ino_t *live;
 	ssize_t nlive, i;
 	DIR *root;
 
@@ -223,32 +293,33 @@ net_collect_dead(void)
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end)
 			continue;
-		for (i = 0; i < nlive && live[i] != (ino_t)ino; i++)
-			;
-		if (i < nlive)
-			continue;
-		snprintf(dir, sizeof(dir), NET_STATE_ROOT "/%llu", ino);
-		snprintf(path, sizeof(path), "%s/lock", dir);
+		snprintf(ctx.dir, sizeof(ctx.dir), NET_STATE_ROOT "/%llu", ino);
+		snprintf(path, sizeof(path), "%s/lock", ctx.dir);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			DIR *d = opendir(dir);
+		if (net_lock_current(fd, path, &live, &nlive) == 0) {
+			DIR *d = opendir(ctx.dir);
 			struct dirent *n;
 
+			for (i = 0; i < nlive && live[i].ino != (ino_t)ino; i++)
+				;
 			while (d && (n = readdir(d))) {
-				if (strncmp(n->d_name, NET_PREFIX, 3) != 0)
+				if (strncmp(n->d_name, NET_PREFIX, 3) != 0 ||
+				    strlen(n->d_name) >= IF_NAMESIZE)
 					continue;
-				snprintf(path, sizeof(path), "%s/%.16s", dir, n->d_name);
-				net_remove_dir(path);
+				net_path(&ctx, n->d_name, NULL, path, sizeof(path));
+				if (i == nlive ||
+				    (!net_has_link(live[i].pid, n->d_name) && !dhcp_may_run(path)))
+					net_remove_dir(path);
 			}
 			if (d)
 				closedir(d);
-			snprintf(path, sizeof(path), "%s/lock", dir);
-			unlink(path);
-			rmdir(dir);
+			net_remove_if_empty(&ctx);
 		}
 		close(fd);
+		if (nlive < 0)
+			break; /* no view of the processes left */
 	}
 	if (root)
 		closedir(root);
