@@ -298,8 +298,10 @@ def test_state_of_deleted_namespace_is_collected(make_netns, guest):
     path = state_dir(gone)
     network = os.path.join(path, our_bridges(gone)[0])
     kill9_with_keeper(gone, g)
-    gone.destroy()  # kills dnsmasq; the bridge goes with the namespace
-    assert os.path.isdir(network)
+    assert os.path.isdir(network)  # nobody removed it
+    # Kills dnsmasq; the bridge goes with the namespace. From now on any
+    # stop on the machine, also of another test run, may collect the state.
+    gone.destroy()
     other = make_netns("vmnet-other")
     rc, out = probe_run(other, "--mode", "host", "start")
     assert rc == 0, out
