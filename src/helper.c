@@ -328,7 +328,8 @@ start_interface(struct helper *h)
 		log_error("cannot start the vmnet interface: %s (%s, %u) in %s",
 		          vmnet_if_status_meaning(err.status), vmnet_if_status_name(err.status),
 		          err.status, err.what);
-		h->not_authorized = vmnet_if_status_unauthorized(err.status, os_version_current());
+		h->not_authorized =
+		    vmnet_if_status_unauthorized(err.status, !os_version_vmnet_needs_root());
 		return -1;
 	}
 	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
