@@ -14,18 +14,13 @@
  */
 #include "isolate.h"
 
+#include "fdscan.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/*
- * Fds scanned when the soft limit is larger or infinite: a million close()
- * calls on closed fds take well under a second, and no system hands out
- * that many by default.
- */
-#define ISOLATE_FD_SCAN_MAX (1 << 20)
 
 /*
  * Descriptors allowed above the highest one open when forwarding starts:
@@ -34,17 +29,6 @@
  * process does the teardown; undocumented on macOS).
  */
 #define ISOLATE_FD_HEADROOM 16
-
-static int
-scan_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > ISOLATE_FD_SCAN_MAX)
-		return ISOLATE_FD_SCAN_MAX;
-	return (int)rl.rlim_cur;
-}
 
 /* Reopen any of 0, 1, 2 that is closed on /dev/null. Return: 0 or -1. */
 static int
@@ -71,8 +55,7 @@ open_stdio(void)
  * isolate_initial() - first stage, as root, before vmnet starts
  * @keep_fd:	the VM socket (--fd), or -1
  *
- * Closes every inherited fd above 2 except @keep_fd. A loop over close()
- * instead of closefrom()/close_range(), which macOS lacks.
+ * Closes every inherited fd above 2 except @keep_fd (src/fdscan_<os>.c).
  *
  * Return: 0, or -1 with errno
  */
@@ -80,30 +63,12 @@ int
 isolate_initial(int keep_fd)
 {
 	struct rlimit no_core = {0, 0};
-	int max = scan_limit();
 
 	if (setrlimit(RLIMIT_CORE, &no_core) < 0)
 		return -1;
 	if (open_stdio() < 0)
 		return -1;
-	for (int fd = 3; fd < max; fd++) {
-		if (fd != keep_fd)
-			close(fd);
-	}
-	return 0;
-}
-
-static int
-highest_open_fd(void)
-{
-	int max = scan_limit();
-	int highest = 2;
-
-	for (int fd = 3; fd < max; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0)
-			highest = fd;
-	}
-	return highest;
+	return fdscan_close_above_stdio(keep_fd);
 }
 
 static int
@@ -158,7 +123,7 @@ cap_processes(void)
 int
 isolate_forwarding(void)
 {
-	if (cap(RLIMIT_NOFILE, (rlim_t)highest_open_fd() + 1 + ISOLATE_FD_HEADROOM) < 0)
+	if (cap(RLIMIT_NOFILE, (rlim_t)fdscan_highest_open() + 1 + ISOLATE_FD_HEADROOM) < 0)
 		return -1;
 	if (!is_regular_file(STDOUT_FILENO) && !is_regular_file(STDERR_FILENO) &&
 	    cap(RLIMIT_FSIZE, 0) < 0)

@@ -233,3 +233,18 @@ dhcp_stop(const char *dir, const char *bridge)
 		return -1;
 	return 0;
 }
+
+bool
+dhcp_may_run(const char *dir)
+{
+	char path[PATH_MAX], buf[32];
+	long pid;
+
+	snprintf(path, sizeof(path), "%s/" DHCP_PID_FILE, dir);
+	if (dhcp_read_file(path, buf, sizeof(buf)) <= 0)
+		return errno != ENOENT;
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1 || pid > INT_MAX)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}

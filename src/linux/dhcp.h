@@ -51,4 +51,11 @@ int dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf
  */
 int dhcp_stop(const char *dir, const char *bridge);
 
+/*
+ * dhcp_may_run() - whether the dnsmasq of the network in @dir may still
+ * run, in any namespace: its pid file names a live process, or cannot be
+ * read for another reason than its absence
+ */
+bool dhcp_may_run(const char *dir);
+
 #endif /* DHCP_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nat.c - a network's NAT and port-forward tables through libnftables.
+ * nat.c - a network's NAT and port-forward tables through libnftables,
+ * run in a short-lived child process (see nat_run()).
  *
  * Table and bridge names are our own generated names, the external
  * interface name was checked to exist (no quote or space can be in it),
@@ -13,29 +14,57 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nftables/libnftables.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-/* Run @cmds in a fresh context; errors stay in the context's buffer. */
-static int
-nat_run(const char *cmds)
+/* In the child: run @cmds in a fresh context; errors stay in its buffer. */
+static void __attribute__((noreturn)) nat_run_child(const char *cmds)
 {
-	struct nft_ctx *ctx;
-	int rc;
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx) {
-		errno = ENOMEM;
-		return -1;
-	}
+	if (!ctx)
+		_exit(1);
 	/* Buffer output and errors instead of printing them. */
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
-	rc = nft_run_cmd_from_buffer(ctx, cmds);
-	nft_ctx_free(ctx);
-	if (rc != 0) {
+	_exit(nft_run_cmd_from_buffer(ctx, cmds) == 0 ? 0 : 1);
+}
+
+/*
+ * Run @cmds in a child of its own. libnftables' parser, caches and
+ * libraries take about 1.5 MiB once used; in the caller, which may go on
+ * forwarding for hours (vmnet-helper), that memory would stay counted for
+ * good, in a short-lived child it goes with the child. Signals stay
+ * blocked in the child, so no handler of the caller runs there; it only
+ * allocates, talks netlink and exits.
+ */
+static int
+nat_run(const char *cmds)
+{
+	sigset_t all, old;
+	int status, err;
+	pid_t pid;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		nat_run_child(cmds);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		errno = err;
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		errno = EIO;
 		return -1;
 	}

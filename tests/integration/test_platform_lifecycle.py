@@ -288,13 +288,48 @@ def test_same_network_with_other_range_conflicts(netns, guest):
 
 def test_state_of_deleted_namespace_is_collected(make_netns, guest):
     gone = make_netns("vmnet-gone")
-    g = guest(gone, "--mode", "shared")
+    # A subnet no other test uses: the kernel gives the inode number of a
+    # deleted namespace to the next new one at once, so the state directory
+    # may by now be that of a live namespace (of another test run), and
+    # only this network's own directory is surely the deleted one's.
+    g = guest(gone, "--mode", "shared", "--start", "192.168.213.1", "--end",
+              "192.168.213.50", "--mask", "255.255.255.0")
     assert g.started
     path = state_dir(gone)
+    network = os.path.join(path, our_bridges(gone)[0])
     kill9_with_keeper(gone, g)
-    gone.destroy()  # kills dnsmasq; the bridge goes with the namespace
-    assert os.path.isdir(path)
+    assert os.path.isdir(network)  # nobody removed it
+    # Kills dnsmasq; the bridge goes with the namespace. From now on any
+    # stop on the machine, also of another test run, may collect the state.
+    gone.destroy()
     other = make_netns("vmnet-other")
     rc, out = probe_run(other, "--mode", "host", "start")
     assert rc == 0, out
+    assert not os.path.exists(network)
+    # The directory went with it, unless a live namespace reuses the number
+    # and has networks of its own in it.
+    assert not os.path.exists(path) or any(n.startswith("vmn") for n in os.listdir(path))
+
+
+def test_state_left_under_a_reused_namespace_number_is_collected(make_netns, guest):
+    # What a deleted namespace leaves when a live one got its inode number:
+    # a network directory whose bridge the live namespace does not have and
+    # whose dnsmasq is gone. Beside it, a network of the live namespace
+    # itself, which must stay.
+    live = make_netns("vmnet-reuser")
+    mine = guest(live, "--mode", "host")
+    assert mine.started
+    path = state_dir(live)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = os.path.join(path, "vmnsc0a8d500-24")
+    os.mkdir(stale)
+    with open(os.path.join(stale, "dnsmasq.pid"), "w") as f:
+        f.write(f"{dead.pid}\n")
+    other = make_netns("vmnet-other")
+    rc, out = probe_run(other, "--mode", "host", "start")
+    assert rc == 0, out
+    assert not os.path.exists(stale)
+    assert [n for n in os.listdir(path) if n.startswith("vmn")] == our_bridges(live)
+    mine.stop()
     assert not os.path.exists(path)
