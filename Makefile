@@ -287,7 +287,7 @@ SUDOERS_DOCS := sudoers.d/vmnet-helper sudoers.d/vmnet-helper-closefrom sudoers.
 
 # The network service's per-user launch agent (macOS): launchd starts
 # `vmnet-helper --serve-networks` when a helper looks up its Mach service.
-LAUNCH_AGENT      := com.github.nirs.vmnet-helper.networks
+LAUNCH_AGENT      := io.github.vmnet-helper.networks
 LAUNCH_AGENT_SRC  := scripts/macos/launchd/$(LAUNCH_AGENT).plist
 LAUNCH_AGENTS_DIR ?= /Library/LaunchAgents
 

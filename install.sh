@@ -216,7 +216,7 @@ docdir=$prefix/share/doc/vmnet-helper
 manifest=$docdir/MANIFEST
 helper=$prefix/bin/vmnet-helper
 template_helper=/opt/vmnet-helper/bin/vmnet-helper
-agent_label=com.github.nirs.vmnet-helper.networks
+agent_label=io.github.vmnet-helper.networks
 agent_template=share/doc/vmnet-helper/launchd/$agent_label.plist
 
 if [ "$dry_run" = no ] && [ "$(id -u)" -ne 0 ]; then

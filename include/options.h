@@ -31,7 +31,7 @@ extern "C" {
 #define OPTIONS_HINT "Try '" OPTIONS_PROGRAM " --help'."
 
 /* The XPC name of the network service by default (--network-service). */
-#define OPTIONS_NETWORK_SERVICE "com.github.nirs.vmnet-helper.networks"
+#define OPTIONS_NETWORK_SERVICE "io.github.vmnet-helper.networks"
 
 /* Longest error message options_parse() produces, with the NUL. */
 #define OPTIONS_ERROR_MAX 256

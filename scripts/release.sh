@@ -88,7 +88,7 @@ sha256() {
 # is broken, a check build only warns.
 DOCS="docs/man/vmnet-helper.8 docs/man/vmnet-client.1 sudoers.d/vmnet-helper
 	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
-	scripts/macos/launchd/com.github.nirs.vmnet-helper.networks.plist"
+	scripts/macos/launchd/io.github.vmnet-helper.networks.plist"
 
 check_docs() {
 	missing=

@@ -568,7 +568,7 @@ def mac_install(w, src, *args, check=True):
 
 def mac_archive(w, **kwargs):
     """A release archive with the launch agent template a Mac's install needs."""
-    rel = "share/doc/vmnet-helper/launchd/com.github.nirs.vmnet-helper.networks.plist"
+    rel = "share/doc/vmnet-helper/launchd/io.github.vmnet-helper.networks.plist"
     with open(os.path.join(REPO, "scripts", "macos", "launchd", os.path.basename(rel)), "rb") as f:
         data = f.read()
     info = tarfile.TarInfo("vmnet-helper-9.8.7/" + rel)
@@ -612,7 +612,7 @@ def test_mac_refuses_an_unsigned_helper_it_cannot_sign(mac):
 
 def test_launch_agent_rendered_and_removed(work):
     """The network service's launch agent (macOS; a directory is given here)."""
-    label = "com.github.nirs.vmnet-helper.networks"
+    label = "io.github.vmnet-helper.networks"
     template = os.path.join("scripts", "macos", "launchd", label + ".plist")
     os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
     shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
