@@ -93,6 +93,7 @@ struct options {
 	const char *user;            /* --user NAME|UID[:GID], NULL if not given */
 	const char *serve_path;      /* --serve-stream PATH, NULL if not given */
 	const char *serve_group;     /* --serve-group GROUP, NULL: the default */
+	const char *pidfile;         /* --pidfile FILE, NULL if not given */
 	struct netopts net;          /* --mtu, --port-forward, --network-id, ... */
 	const char *network_name;    /* --network, NULL without */
 	const char *network_service; /* --network-service, NULL: the default */

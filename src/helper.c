@@ -47,6 +47,7 @@
 #include "sandbox.h"
 #include "serve.h"
 #include "sock.h"
+#include "socket_vmnet.h"
 #include "stats.h"
 #include "stop.h"
 #include "stream.h"
@@ -768,6 +769,7 @@ main(int argc, char *argv[])
 
 	block_signals();
 	log_init("main");
+	socket_vmnet_command_line(&argc, &argv);
 	parse_options(&h, argc, argv);
 	if (h.opts.serve_networks)
 		return netsvc_main(&h.opts);

@@ -110,6 +110,17 @@ set_serve_group(struct parse *p, const char *value)
 }
 
 static int
+set_pidfile(struct parse *p, const char *value)
+{
+	if (*value == '\0') {
+		p->reason = "empty path";
+		return -1;
+	}
+	p->opts->pidfile = value;
+	return 0;
+}
+
+static int
 set_interface_id(struct parse *p, const char *value)
 {
 	p->opts->has_interface_id = true;
@@ -339,6 +350,9 @@ static const struct option_entry table[] = {
     {{"serve-group", 0, true, OPTIONS_F_CONNECTION, "GROUP",
       "--serve-stream: members of GROUP may connect (default staff)"},
      set_serve_group},
+    {{"pidfile", 0, true, OPTIONS_F_CONNECTION, "FILE",
+      "--serve-stream: the daemon's pid in FILE while it runs (pkill -F FILE stops it)"},
+     set_pidfile},
     {{"stream", 0, false, 0, NULL,
       "a unix stream socket, each frame after a 4-byte length (QEMU -netdev stream)"},
      set_stream},
@@ -637,6 +651,8 @@ check_rules(struct parse *p, char *error)
 		return FAIL("--fd, --socket or --serve-stream: one of them is required");
 	if (o->serve_group && !o->serve_path)
 		return FAIL("--serve-group: only valid with --serve-stream");
+	if (o->pidfile && !o->serve_path)
+		return FAIL("--pidfile: only valid with --serve-stream");
 	if (o->serve_path && o->has_interface_id)
 		return FAIL("--interface-id: not valid with --serve-stream (each connection "
 		            "gets its own interface)");
