@@ -16,7 +16,7 @@ import tarfile
 
 import pytest
 
-from installkit import BUILD, DIRS, LAYOUT, REPO, make_archive, make_source_tree, run_install, safe_tmpdir, tree
+from installkit import BUILD, DIRS, LAYOUT, PROGRAMS, REPO, make_archive, make_source_tree, run_install, safe_tmpdir, tree
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="install.sh tests need root")
 
@@ -454,7 +454,7 @@ def test_symlink_in_archive_is_refused(work):
 
 
 def test_make_install_and_uninstall_with_destdir(work):
-    for name in ("vmnet-helper", "vmnet-client", "vmnet-run"):
+    for name in PROGRAMS:
         if not os.path.exists(os.path.join(BUILD, name)):
             pytest.fail("%s/%s missing: run make first" % (BUILD, name))
     destdir = os.path.join(work["root"], "stage")
@@ -629,4 +629,26 @@ def test_launch_agent_rendered_and_removed(work):
     cp = install(work, "--no-sudoers", "--launch-agents-dir", agents)
     assert "unchanged" in cp.stdout.splitlines()[-1]
     install(work, "--uninstall")
+    assert os.listdir(agents) == []
+
+
+def test_uninstall_removes_the_agent_of_the_old_label(work):
+    """Earlier installs named the agent com.github.nirs.vmnet-helper.networks:
+    an uninstall from such a manifest removes it too."""
+    label, old = "io.github.vmnet-helper.networks", "com.github.nirs.vmnet-helper.networks"
+    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
+    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
+    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
+    agents = os.path.join(work["root"], "LaunchAgents")
+    os.mkdir(agents, 0o755)
+    install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    # Make the install look like an earlier one: the agent and its manifest line renamed.
+    os.rename(os.path.join(agents, label + ".plist"), os.path.join(agents, old + ".plist"))
+    manifest = os.path.join(work["prefix"], "share", "doc", "vmnet-helper", "MANIFEST")
+    text = read(manifest).decode()
+    assert label + ".plist" in text
+    with open(manifest, "w") as f:
+        f.write(text.replace(label + ".plist", old + ".plist"))
+    cp = install(work, "--uninstall")
+    assert "removed %s/%s.plist" % (agents, old) in cp.stdout, cp.stdout
     assert os.listdir(agents) == []
