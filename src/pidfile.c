@@ -75,8 +75,14 @@ pidfile_create(struct pidfile *pf, const char *path)
 
 	pf->path = path;
 	pf->fd = -1;
-	if (fd < 0 && errno == EEXIST && stale(path) && unlink(path) == 0)
-		fd = create_locked(path);
+	if (fd < 0 && errno == EEXIST) {
+		if (!stale(path)) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (unlink(path) == 0)
+			fd = create_locked(path);
+	}
 	if (fd < 0)
 		return -1;
 	if (write(fd, pid, (size_t)len) != len) {
