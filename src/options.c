@@ -763,6 +763,7 @@ options_usage(FILE *out)
 	             "       " OPTIONS_PROGRAM " --serve-networks [--network-config PATH] "
 	             "[--network-service SERVICE] [-v]\n"
 	             "       " OPTIONS_PROGRAM " --list-shared-interfaces | --version | --help\n"
+	             "       socket_vmnet [socket_vmnet options] SOCKET\n"
 	             "\n"
 	             "Create one vmnet interface, print its parameters as one JSON line on\n"
 	             "stdout, drop root, and forward Ethernet frames between the interface\n"
