@@ -50,8 +50,11 @@ test_daemon_options_removed(void **state)
 	             "-v",
 	             NULL};
 	char *b[] = {"vmnet-helper", "--serve-stream=/p", "--serve-group=g", "--enable-tso", NULL};
+	char *c[] = {"socket_vmnet", "--pidfile",      "/run/d.pid", "--pidfile=/run/e.pid",
+	             "-v",           "--serve-stream", "/p",         NULL};
 
 	(void)state;
+	assert_string_equal(child_of(c), "vmnet-helper --fd 3 -v");
 	assert_string_equal(child_of(a), "vmnet-helper --fd 3 "
 	                                 "--start-address 192.168.105.1 -v");
 	assert_string_equal(child_of(b), "vmnet-helper --fd 3 --enable-tso");
