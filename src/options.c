@@ -93,17 +93,6 @@ set_serve_group(struct parse *p, const char *value)
 }
 
 static int
-set_pidfile(struct parse *p, const char *value)
-{
-	if (*value == '\0') {
-		p->reason = "empty path";
-		return -1;
-	}
-	p->opts->pidfile = value;
-	return 0;
-}
-
-static int
 set_interface_id(struct parse *p, const char *value)
 {
 	p->opts->has_interface_id = true;
@@ -275,7 +264,7 @@ options_set_net(struct parse *p, const char *value)
 	return netopts_set(&p->opts->net, p->name, value, &p->reason);
 }
 
-/* Named networks of a network service (netsvc.c, netclient.c). */
+/* A non-empty string: the service options (netsvc.c, netclient.c), --pidfile. */
 static int
 set_service_string(struct parse *p, const char *value, const char **out, const char *what)
 {
@@ -283,6 +272,12 @@ set_service_string(struct parse *p, const char *value, const char **out, const c
 		return reasonf(p, "empty %s", what);
 	*out = value;
 	return 0;
+}
+
+static int
+set_pidfile(struct parse *p, const char *value)
+{
+	return set_service_string(p, value, &p->opts->pidfile, "path");
 }
 
 static int

@@ -610,14 +610,20 @@ def test_mac_refuses_an_unsigned_helper_it_cannot_sign(mac):
     assert not os.path.exists(mac["prefix"])
 
 
+def agent_source_and_dir(w, label):
+    """Put the launch agent template in the source tree; a new agents directory."""
+    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
+    os.makedirs(os.path.join(w["src"], os.path.dirname(template)))
+    shutil.copy2(os.path.join(REPO, template), os.path.join(w["src"], template))
+    agents = os.path.join(w["root"], "LaunchAgents")
+    os.mkdir(agents, 0o755)
+    return agents
+
+
 def test_launch_agent_rendered_and_removed(work):
     """The network service's launch agent (macOS; a directory is given here)."""
     label = "io.github.vmnet-helper.networks"
-    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
-    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
-    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
-    agents = os.path.join(work["root"], "LaunchAgents")
-    os.mkdir(agents, 0o755)
+    agents = agent_source_and_dir(work, label)
     install(work, "--no-sudoers", "--launch-agents-dir", agents)
     agent = os.path.join(agents, label + ".plist")
     st = os.lstat(agent)
@@ -636,11 +642,7 @@ def test_uninstall_removes_the_agent_of_the_old_label(work):
     """Earlier installs named the agent com.github.nirs.vmnet-helper.networks:
     an uninstall from such a manifest removes it too."""
     label, old = "io.github.vmnet-helper.networks", "com.github.nirs.vmnet-helper.networks"
-    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
-    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
-    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
-    agents = os.path.join(work["root"], "LaunchAgents")
-    os.mkdir(agents, 0o755)
+    agents = agent_source_and_dir(work, label)
     install(work, "--no-sudoers", "--launch-agents-dir", agents)
     # Make the install look like an earlier one: the agent and its manifest line renamed.
     os.rename(os.path.join(agents, label + ".plist"), os.path.join(agents, old + ".plist"))
