@@ -20,6 +20,12 @@
  * reach it. It never starts a dispatch queue, so fork() is safe. Stopping
  * the parent (SIGTERM, SIGINT, SIGHUP) removes PATH; running children
  * keep serving their VMs until those disconnect.
+ *
+ * With --pidfile the parent's pid is written once PATH listens and the
+ * file is removed with PATH, so `pkill -F FILE` (Lima's way to stop
+ * socket_vmnet) stops exactly this daemon (pidfile.c). The children exec
+ * this file with argv[0] "vmnet-helper", so they are ordinary helpers even
+ * when the daemon runs under the name socket_vmnet (socket_vmnet.c).
  */
 #include "serve.h"
 
