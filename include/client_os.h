@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client_os.h - what vmnet-client asks the operating system: its own
- * path, the helper's, and whether vmnet needs root.
+ * path and the helper's.
  */
 #ifndef CLIENT_OS_H
 #define CLIENT_OS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -28,12 +27,5 @@ int client_os_self_path(char *buf, size_t size);
  * Return: 0, or -1 with errno (ENAMETOOLONG; ENOENT for an empty @helper).
  */
 int client_os_helper_path(const char *helper, char *buf, size_t size);
-
-/*
- * client_os_vmnet_needs_root() - whether starting a vmnet interface needs
- * root here. False on macOS 26 and later, where vmnet works for a signed
- * helper without root; true on older macOS and on the Linux platform.
- */
-bool client_os_vmnet_needs_root(void);
 
 #endif /* CLIENT_OS_H */

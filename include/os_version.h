@@ -6,6 +6,7 @@
 #ifndef OS_VERSION_H
 #define OS_VERSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The shape of sysctlbyname(3), so tests can pass a fake. */
@@ -26,10 +27,23 @@ typedef int (*os_version_sysctl_fn)(const char *name, void *oldp, size_t *oldlen
  */
 int os_version_macos_major(os_version_sysctl_fn sysctl_fn);
 
+/* The first macOS whose vmnet needs no root, only the entitlement. */
+#define OS_VERSION_ROOTLESS_VMNET 26
+
 /*
- * os_version_current() - os_version_macos_major(sysctlbyname) on macOS;
- * 0 elsewhere (the Linux platform is no macOS release).
+ * os_version_current() - os_version_macos_major(sysctlbyname): on Linux the
+ * platform's sysctlbyname() answers with the macOS it stands in for (26, or
+ * VMNET_LINUX_MACOS_VERSION; see <sys/sysctl.h> of the Linux platform).
  */
 int os_version_current(void);
+
+/*
+ * os_version_vmnet_needs_root() - whether starting a vmnet interface needs
+ * root here: before macOS 26 (and when the version is unknown), and always
+ * on the Linux platform, which needs CAP_NET_ADMIN whatever macOS it
+ * stands in for. One implementation per OS: src/os_version_darwin.c,
+ * src/os_version_linux.c.
+ */
+bool os_version_vmnet_needs_root(void);
 
 #endif /* OS_VERSION_H */

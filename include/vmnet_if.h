@@ -53,8 +53,8 @@ int vmnet_if_set_callback(struct vmnet_if *vif, dispatch_block_t on_packets);
 int vmnet_if_stop(struct vmnet_if *vif, int timeout_sec, vmnet_return_t *status);
 const char *vmnet_if_status_name(vmnet_return_t status);
 const char *vmnet_if_status_meaning(vmnet_return_t status);
-const char *vmnet_if_status_meaning_on(vmnet_return_t status, int macos_major);
-bool vmnet_if_status_unauthorized(vmnet_return_t status, int macos_major);
+const char *vmnet_if_status_meaning_on(vmnet_return_t status, bool rootless);
+bool vmnet_if_status_unauthorized(vmnet_return_t status, bool rootless);
 int vmnet_if_shared_interfaces(bool (^each)(const char *name));
 
 #ifdef __cplusplus

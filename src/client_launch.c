@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client_os.h"
 #include "client_proc.h"
+#include "os_version.h"
 #include "vmnet_if.h"
 
 #define SUDO                "sudo"
@@ -151,7 +151,7 @@ client_launch_choose(struct client_launch *l, char *msg, size_t size)
 	int rc;
 
 	msg[0] = '\0';
-	if (geteuid() == 0 || (!l->direct_refused && !client_os_vmnet_needs_root())) {
+	if (geteuid() == 0 || (!l->direct_refused && !os_version_vmnet_needs_root())) {
 		l->mode = CLIENT_LAUNCH_DIRECT;
 		return 0;
 	}

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * client_os.c - the executable's own path, the helper's, and whether
- * vmnet needs root: the only per-OS code of vmnet-client.
+ * client_os.c - the executable's own path and the helper's.
+ *
+ * The running executable comes from dyld's _NSGetExecutablePath(), which
+ * the Linux platform implements too (src/linux/dyld.c); whether vmnet
+ * needs root is os_version_vmnet_needs_root().
  */
 #include "client_os.h"
 
@@ -14,11 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "os_version.h"
-
-#ifdef __APPLE__
 #include <mach-o/dyld.h>
-#endif
 
 int
 client_os_self_path(char *buf, size_t size)
@@ -27,20 +26,12 @@ client_os_self_path(char *buf, size_t size)
 	char *real;
 	size_t len;
 
-#ifdef __APPLE__
 	uint32_t rawsize = sizeof(raw);
 
 	if (_NSGetExecutablePath(raw, &rawsize) != 0) {
-		errno = ENAMETOOLONG;
+		errno = rawsize ? ENAMETOOLONG : ENOENT;
 		return -1;
 	}
-#else
-	ssize_t n = readlink("/proc/self/exe", raw, sizeof(raw) - 1);
-
-	if (n < 0)
-		return -1;
-	raw[n] = '\0';
-#endif
 	real = realpath(raw, NULL);
 	if (real == NULL)
 		return -1;
@@ -89,11 +80,4 @@ client_os_helper_path(const char *helper, char *buf, size_t size)
 	if (client_os_self_path(dir, sizeof(dir)) < 0)
 		return -1;
 	return join(buf, size, dirname(dir), "/vmnet-helper", "");
-}
-
-bool
-client_os_vmnet_needs_root(void)
-{
-	/* Unknown (0, and the Linux platform): assume it does. */
-	return os_version_current() < 26;
 }

@@ -75,7 +75,8 @@ iface_start(struct vmnet_if *vif, const struct options *opts, enum netopts_api a
 		log_error("cannot start the vmnet interface: %s (%s, %u) in %s",
 		          vmnet_if_status_meaning(err.status), vmnet_if_status_name(err.status),
 		          err.status, err.what);
-		*not_authorized = vmnet_if_status_unauthorized(err.status, os_version_current());
+		*not_authorized =
+		    vmnet_if_status_unauthorized(err.status, !os_version_vmnet_needs_root());
 		return -1;
 	}
 	if (vif->max_packet_size < FWD_MIN_FRAME) {

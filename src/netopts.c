@@ -23,13 +23,12 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/sysctl.h>
 
 #include "addr.h"
 #include "num.h"
+#include "os_version.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -549,30 +548,18 @@ netopts_plan(const struct netopts *n, bool have_network_api, enum netopts_api *a
 
 #undef FAIL
 
-/* The macOS major version, 0 if unknown. */
-static long
-macos_major(void)
-{
-	char version[32];
-	size_t len = sizeof(version);
-
-	if (sysctlbyname("kern.osproductversion", version, &len, NULL, 0) != 0)
-		return 0;
-	return strtol(version, NULL, 10);
-}
-
 /*
  * netopts_have_network_api() - whether the macOS 26 network API is there
  *
  * On macOS the availability check decides and the version agrees; on
- * Linux the check is always true and the platform's answer to
- * kern.osproductversion decides (<sys/sysctl.h> of the Linux platform).
+ * Linux the check is always true and the version the platform stands in
+ * for decides (os_version_current()).
  */
 bool
 netopts_have_network_api(void)
 {
 	// cppcheck-suppress unknownMacro
 	if (__builtin_available(macOS 26.0, *))
-		return macos_major() >= 26;
+		return os_version_current() >= 26;
 	return false;
 }

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * os_version.c - the macOS major version (see os_version.h).
+ * os_version.c - the macOS major version (see os_version.h), from
+ * sysctlbyname(3): macOS's, or on Linux the platform's, which answers for
+ * the macOS it stands in for (src/linux/sysctl.c).
  */
 #include "os_version.h"
 
 #include <stdlib.h>
-
-#ifdef __APPLE__
 #include <sys/sysctl.h>
-#endif
 
 /* Darwin 20 shipped as macOS 11; from Darwin 25 the numbers follow the year. */
 #define DARWIN_MACOS_11 20
@@ -50,9 +49,5 @@ os_version_macos_major(os_version_sysctl_fn sysctl_fn)
 int
 os_version_current(void)
 {
-#ifdef __APPLE__
 	return os_version_macos_major(sysctlbyname);
-#else
-	return 0;
-#endif
 }

@@ -19,15 +19,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* From macOS 26 vmnet needs no root but the entitlement, and reports its
- * absence as VMNET_MEM_FAILURE or VMNET_NOT_AUTHORIZED. */
-#define MACOS_ENTITLEMENT_ONLY 26
-
 static const struct {
 	vmnet_return_t status;
 	const char *name;
 	const char *meaning;
-	const char *meaning_26; /* on macOS 26 and later, if different */
+	const char *meaning_26; /* where vmnet needs no root (macOS 26), if different */
 } statuses[] = {
     {VMNET_SUCCESS, "VMNET_SUCCESS", "success", NULL},
     {VMNET_FAILURE, "VMNET_FAILURE", "general failure (not root?)", "general failure"},
@@ -57,18 +53,19 @@ vmnet_if_status_name(vmnet_return_t status)
 }
 
 /*
- * vmnet_if_status_meaning_on() - what @status means for the user on macOS
- * @macos_major (os_version_current(); 0 for the Linux platform)
+ * vmnet_if_status_meaning_on() - what @status means for the user
+ * @rootless:	vmnet needs no root, only the entitlement (macOS 26 and later),
+ *		which it reports missing as VMNET_MEM_FAILURE or VMNET_NOT_AUTHORIZED
  *
  * Return: a static string, or "unknown vmnet status"
  */
 const char *
-vmnet_if_status_meaning_on(vmnet_return_t status, int macos_major)
+vmnet_if_status_meaning_on(vmnet_return_t status, bool rootless)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
 		if (statuses[i].status != status)
 			continue;
-		if (macos_major >= MACOS_ENTITLEMENT_ONLY && statuses[i].meaning_26)
+		if (rootless && statuses[i].meaning_26)
 			return statuses[i].meaning_26;
 		return statuses[i].meaning;
 	}
@@ -79,18 +76,18 @@ vmnet_if_status_meaning_on(vmnet_return_t status, int macos_major)
 const char *
 vmnet_if_status_meaning(vmnet_return_t status)
 {
-	return vmnet_if_status_meaning_on(status, os_version_current());
+	return vmnet_if_status_meaning_on(status, !os_version_vmnet_needs_root());
 }
 
 /*
  * vmnet_if_status_unauthorized() - whether vmnet refused a start for lack
- * of authorization on macOS @macos_major: then a start as root may succeed
+ * of authorization (@rootless: see vmnet_if_status_meaning_on()): then a
+ * start as root may succeed
  */
 bool
-vmnet_if_status_unauthorized(vmnet_return_t status, int macos_major)
+vmnet_if_status_unauthorized(vmnet_return_t status, bool rootless)
 {
-	return status == VMNET_NOT_AUTHORIZED ||
-	       (status == VMNET_MEM_FAILURE && macos_major >= MACOS_ENTITLEMENT_ONLY);
+	return status == VMNET_NOT_AUTHORIZED || (status == VMNET_MEM_FAILURE && rootless);
 }
 
 static uint64_t

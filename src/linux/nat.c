@@ -91,6 +91,13 @@ nat_printf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
+/* Is traffic of @family forwarded without masquerade (a shared network with NAT off)? */
+static bool
+nat_routed(int family, const struct nat_conf *c)
+{
+	return c->routed && (family == AF_INET || c->has_prefix6);
+}
+
 /* The table of one family (AF_INET or AF_INET6) into @buf. */
 static int
 nat_table(char *buf, size_t size, size_t *len, int family, const char *table, const char *bridge,
@@ -107,7 +114,7 @@ nat_table(char *buf, size_t size, size_t *len, int family, const char *table, co
 
 	for (i = 0; i < c->nrules; i++)
 		nrules += c->rules[i].family == family;
-	if (!masq && nrules == 0)
+	if (!masq && nrules == 0 && !nat_routed(family, c))
 		return 0;
 	if (family == AF_INET)
 		inet_ntop(AF_INET, &c->subnet, net, sizeof(net));

@@ -29,6 +29,7 @@ struct nat_conf {
 	struct in6_addr prefix6;
 	uint8_t prefix6_len;
 	bool masquerade6;
+	bool routed;          /* forward the network's traffic also without masquerade (NAT off) */
 	const char *external; /* uplink for masquerade and forwards, "" = any other */
 	size_t nrules;
 	const struct vmnet_netconf_rule *rules;

@@ -692,6 +692,7 @@ net_conf_services(const char *dir, const struct vmnet_netconf *conf, const struc
 	                               .prefix6 = net->nat66,
 	                               .prefix6_len = net->nat66_len,
 	                               .masquerade6 = shared && conf->nat66,
+	                               .routed = shared,
 	                               .external = conf->external,
 	                               .nrules = conf->nrules,
 	                               .rules = conf->rules}) < 0)

@@ -33,7 +33,7 @@ __attribute__((noreturn)) void xpc_oom(void);
 /* Return: the value of entry @index of @xdict (borrowed) and its key, NULL past the end. */
 xpc_object_t xpc_dictionary_entry_at(xpc_object_t xdict, size_t index, const char **key);
 
-/* Free a connection whose last reference went (xpc_connection.c). */
+/* Free a connection whose last reference went (xpc_connection.c, from xpc_object.c). */
 void xpc_connection_dispose(xpc_connection_t connection);
 
 /*

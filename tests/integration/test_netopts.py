@@ -5,7 +5,9 @@ The first tests drive the network API directly (build/tools/vmnet-netprobe);
 the rest run vmnet-helper with the network options, each in namespaces of
 its own, and check what each option does on the wire: MTU, DHCP off,
 NAT44 off, port forwards (gone after stop and after kill -9), DHCP
-reservations, and host networks by --network-id. VMNET_LINUX_MACOS_VERSION
+reservations, host networks by --network-id, the DNS proxy, router
+advertisements of the IPv6 prefix, NAT66, the external interface and IPv6
+port forwards. VMNET_LINUX_MACOS_VERSION
 makes the Linux platform stand in for an older macOS, for the classic API's
 paths. Waits are bounds for failures only.
 """
@@ -308,14 +310,30 @@ def test_dhcp_reservation_gives_the_reserved_address(fd_helper):
     assert h.stop() == 0
 
 
-def outside_namespace(netns, make_netns):
-    """An "outside" namespace behind a veth: host 203.0.113.1, outside .2."""
+# The uplinks of the tests' host namespace: up<n> there, down<n> in "outside" namespace n.
+UPLINKS = [("203.0.113", "2001:db8:70"), ("198.51.100", "2001:db8:71")]
+IPV6_PREFIX = "fd00:1:2:3::"
+GUEST6 = "fd00:1:2:3::5"
+
+
+def outside_namespace(netns, make_netns, n=0, route_back=False):
+    """An "outside" namespace behind a veth: host <net>.1, outside <net>.2.
+
+    With route_back, the outside routes the guests' subnet and IPv6 prefix
+    back through the host, so it answers them also without masquerade.
+    """
+    v4, v6 = UPLINKS[n]
     outside = make_netns("vmnet-outside")
-    netns.veth(outside, "up0", "down0")
-    netns.run(["ip", "addr", "add", "203.0.113.1/24", "dev", "up0"])
-    netns.run(["ip", "link", "set", "up0", "up"])
-    outside.run(["ip", "addr", "add", "203.0.113.2/24", "dev", "down0"])
-    outside.run(["ip", "link", "set", "down0", "up"])
+    netns.veth(outside, f"up{n}", f"down{n}")
+    netns.run(["ip", "addr", "add", f"{v4}.1/24", "dev", f"up{n}"])
+    netns.run(["ip", "addr", "add", f"{v6}::1/64", "dev", f"up{n}", "nodad"])
+    netns.run(["ip", "link", "set", f"up{n}", "up"])
+    outside.run(["ip", "addr", "add", f"{v4}.2/24", "dev", f"down{n}"])
+    outside.run(["ip", "addr", "add", f"{v6}::2/64", "dev", f"down{n}", "nodad"])
+    outside.run(["ip", "link", "set", f"down{n}", "up"])
+    if route_back:
+        outside.run(["ip", "route", "add", "192.168.70.0/24", "via", f"{v4}.1"])
+        outside.run(["ip", "-6", "route", "add", f"{IPV6_PREFIX}/64", "via", f"{v6}::1"])
     return outside
 
 
@@ -352,39 +370,57 @@ def test_nat44(netns, make_netns, fd_helper, disable, reachable):
         server.wait()
 
 
-LISTEN = """
-import socket
-s = socket.socket()
+# A TCP server: ADDR PORT [GREETING]; tells each client GREETING, or the
+# address it came from.
+SERVE = """
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 80))
+s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen()
 print("ready", flush=True)
 while True:
     c, a = s.accept()
-    c.sendall(b"behind the vm\\n")
+    c.sendall((sys.argv[3] if len(sys.argv) > 3 else a[0]).encode() + b"\\n")
     c.close()
 """
 
+# A TCP client: ADDR PORT; prints what the server said, or "failed ...".
 CONNECT = """
 import socket, sys
 try:
-    c = socket.create_connection(("203.0.113.1", 8080), timeout=3)
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
     print(c.recv(100).decode().strip())
 except OSError as e:
     print("failed", e)
 """
 
 
-def guest_with_listener(vmns, vm_end, info):
-    """The VM: guest-nic with a static address and a TCP listener on port 80."""
+def serve(ns, addr, port, *greeting):
+    """Start SERVE in ns; the process, once it listens."""
+    server = ns.popen(["python3", "-c", SERVE, addr, port, *greeting], stdout=subprocess.PIPE,
+                      text=True)
+    assert server.stdout.readline().strip() == "ready"
+    return server
+
+
+def connect(ns, addr, port):
+    return ns.run(["python3", "-c", CONNECT, addr, port]).stdout.strip()
+
+
+def guest_nic(vmns, vm_end, info):
+    """The VM: guest-nic, its kernel the guest's network stack, on eth0."""
     nic = vmns.popen([GUEST_NIC, "--fd", vm_end.fileno(), "--mac", info["vmnet_mac_address"]],
                      pass_fds=(vm_end.fileno(),), stdout=subprocess.PIPE, text=True)
     assert nic.stdout.readline().strip() == "ready"
     vmns.run(["ip", "addr", "add", "192.168.70.5/24", "dev", "eth0"])
     vmns.run(["ip", "route", "add", "default", "via", GATEWAY])
-    server = vmns.popen(["python3", "-c", LISTEN], stdout=subprocess.PIPE, text=True)
-    assert server.stdout.readline().strip() == "ready"
-    return nic, server
+    return nic
+
+
+def guest_with_listener(vmns, vm_end, info):
+    """guest-nic with a static address and a TCP listener on port 80 (IPv4 and IPv6)."""
+    return guest_nic(vmns, vm_end, info), serve(vmns, "::", 80, "behind the vm")
 
 
 @pytest.mark.parametrize("env", [None, OLD_MACOS], ids=["network-api", "classic-api"])
@@ -402,8 +438,7 @@ def test_port_forward(netns, make_netns, helpers, env, ending):
         assert ("net_ipv4_subnet" in info) == (env is None)
         procs.extend(guest_with_listener(vmns, vm_end, info))
     try:
-        got = outside.run(["python3", "-c", CONNECT]).stdout.strip()
-        assert got == "behind the vm"
+        assert connect(outside, "203.0.113.1", 8080) == "behind the vm"
         assert "dnat to 192.168.70.5:80" in ruleset(netns)
         if ending == "stop":
             assert h.stop() == 0
@@ -411,7 +446,7 @@ def test_port_forward(netns, make_netns, helpers, env, ending):
             h.proc.send_signal(signal.SIGKILL)
             h.proc.wait()
         assert wait_until(lambda: "192.168.70.5" not in ruleset(netns))
-        assert outside.run(["python3", "-c", CONNECT]).stdout.startswith("failed")
+        assert connect(outside, "203.0.113.1", 8080).startswith("failed")
     finally:
         for p in procs:
             p.kill()
@@ -515,3 +550,160 @@ def test_invalid_network_options(netns, helpers, args, needle):
     errors = [line for line in h.stderr if " ERROR " in line]
     assert len(errors) == 1 and needle in errors[0], h.stderr
     assert taps(netns) == [] and vmnet_bridges(netns) == []
+
+
+# --- the macOS 26 options on the wire (network API) -------------------------------
+
+
+def dns_query(vm, me, name="vmnet-test-name"):
+    """A DNS query to the gateway: its answer, an ICMP port unreachable, or None."""
+    s = scapy()
+    vm.ip = me
+    gw_mac = vm.arp(GATEWAY, me)
+    assert gw_mac is not None
+    query = (s.Ether(src=vm.mac, dst=gw_mac) / s.IP(src=me, dst=GATEWAY)
+             / s.UDP(sport=40053, dport=53) / s.DNS(id=0x4242, rd=1, qd=s.DNSQR(qname=name)))
+    for _ in range(3):
+        vm.send(query)
+        got = vm.recv(lambda f: s.IP in f and f[s.IP].src == GATEWAY
+                      and ((s.ICMP in f and f[s.ICMP].type == 3)
+                           or (s.UDP in f and f[s.UDP].sport == 53)), wait=WAIT / 3)
+        if got is not None:
+            return got
+    return None
+
+
+@pytest.mark.parametrize("disable", [[], ["--disable-dns-proxy"]], ids=["default", "disabled"])
+def test_dns_proxy(fd_helper, disable):
+    """The gateway answers DNS, and DHCP names it, unless the proxy is off."""
+    s = scapy()
+    h, vm, info = fd_helper(*disable, *RANGE)
+    offer = dhcp_discover(vm)
+    assert offer is not None
+    servers = [o[1:] for o in offer[s.DHCP].options if o[0] == "name_server"]
+    got = dns_query(vm, "192.168.70.50")
+    assert got is not None
+    if disable:
+        assert servers == []
+        assert s.ICMP in got and got[s.ICMP].code == 3  # port unreachable: nobody listens
+    else:
+        assert servers == [(GATEWAY,)]
+        assert s.ICMP not in got
+        assert s.DNS in got and got[s.DNS].id == 0x4242 and got[s.DNS].qr == 1
+    assert h.stop() == 0
+
+
+def router_advertisement(vm, wait=WAIT):
+    """Solicit a router advertisement from the VM's link-local address; the RA or None."""
+    s = scapy()
+    solicit = (s.Ether(src=vm.mac, dst="33:33:00:00:00:02")
+               / s.IPv6(src="fe80::5054:ff:fe12:3456", dst="ff02::2")
+               / s.ICMPv6ND_RS() / s.ICMPv6NDOptSrcLLAddr(lladdr=vm.mac))
+    for _ in range(3):
+        vm.send(solicit)
+        ra = vm.recv(lambda f: s.ICMPv6ND_RA in f, wait=wait / 3)
+        if ra is not None:
+            return ra
+    return None
+
+
+@pytest.mark.parametrize("disable", [[], ["--disable-router-advertisement"]],
+                         ids=["default", "disabled"])
+def test_router_advertisement_of_the_ipv6_prefix(netns, fd_helper, disable):
+    s = scapy()
+    h, vm, info = fd_helper("--ipv6-prefix", f"{IPV6_PREFIX}/64", *disable, *RANGE)
+    assert info["net_ipv6_prefix"] == IPV6_PREFIX and info["net_ipv6_prefix_len"] == 64
+    (tap,) = taps(netns)[-1:]
+    bridge_addrs = netns.run(["ip", "-6", "addr", "show", "dev", tap_master(netns, tap)]).stdout
+    assert "fd00:1:2:3::1/64" in bridge_addrs
+    ra = router_advertisement(vm, wait=WAIT / 2 if disable else WAIT)
+    if disable:
+        assert ra is None
+    else:
+        assert ra is not None
+        prefixes = []
+        opt = ra.getlayer(s.ICMPv6NDOptPrefixInfo)
+        while opt is not None:
+            prefixes.append((opt.prefix, opt.prefixlen, opt.A))
+            opt = opt.payload.getlayer(s.ICMPv6NDOptPrefixInfo)
+        assert prefixes == [(IPV6_PREFIX, 64, 1)]
+    assert h.stop() == 0
+
+
+def start_guest(netns, make_netns, helpers, args, env=None):
+    """A helper with args and a guest-nic VM at 192.168.70.5 and GUEST6: (helper, [procs])."""
+    vmns = make_netns("vmnet-guest")
+    vm_end, helper_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with vm_end, helper_end:
+        h = helpers(netns, ["--fd", helper_end.fileno()] + list(args) + RANGE,
+                    pass_fds=(helper_end.fileno(),), extra_env=env)
+        info = h.info()
+        nic, server = guest_with_listener(vmns, vm_end, info)
+    vmns.run(["ip", "addr", "add", f"{GUEST6}/64", "dev", "eth0", "nodad"])
+    # replace: a router advertisement may have made one already.
+    vmns.run(["ip", "-6", "route", "replace", "default", "via", f"{IPV6_PREFIX}1"])
+    return h, vmns, [nic, server]
+
+
+def stop_all(procs):
+    for p in procs:
+        p.kill()
+        p.wait()
+
+
+@pytest.mark.parametrize("disable", [[], ["--disable-nat66"]], ids=["default", "disabled"])
+def test_nat66(netns, make_netns, helpers, disable):
+    """The outside sees the guest's IPv6 connection from the host, or from the guest
+    itself with NAT66 off (it routes the prefix back, so both are answered)."""
+    outside = outside_namespace(netns, make_netns, route_back=True)
+    procs = [serve(outside, "2001:db8:70::2", 8080)]
+    try:
+        h, vmns, guest = start_guest(netns, make_netns, helpers,
+                                     ["--ipv6-prefix", f"{IPV6_PREFIX}/64", *disable])
+        procs += guest
+        seen = connect(vmns, "2001:db8:70::2", 8080)
+        if disable:
+            assert seen.startswith("fd00:1:2:3:"), seen
+        else:
+            assert seen == "2001:db8:70::1"
+        assert h.stop() == 0
+    finally:
+        stop_all(procs)
+
+
+@pytest.mark.parametrize("external", [[], ["--external-interface", "up0"]],
+                         ids=["default", "up0"])
+def test_external_interface(netns, make_netns, helpers, external):
+    """Two uplinks: by default the guest is masqueraded through both; with
+    --external-interface up0 only through up0, and up1's side sees the guest's
+    own address (it routes the subnet back)."""
+    outsides = [outside_namespace(netns, make_netns, n, route_back=True) for n in (0, 1)]
+    procs = [serve(outsides[0], "203.0.113.2", 8080), serve(outsides[1], "198.51.100.2", 8080)]
+    try:
+        h, vmns, guest = start_guest(netns, make_netns, helpers, external)
+        procs += guest
+        assert connect(vmns, "203.0.113.2", 8080) == "203.0.113.1"
+        assert connect(vmns, "198.51.100.2", 8080) == ("192.168.70.5" if external
+                                                       else "198.51.100.1")
+        assert h.stop() == 0
+    finally:
+        stop_all(procs)
+
+
+@pytest.mark.parametrize("env", [None, OLD_MACOS], ids=["network-api", "classic-api"])
+def test_ipv6_port_forward(netns, make_netns, helpers, env):
+    """A connection to the host's IPv6 address and port reaches the guest's IPv6 listener."""
+    outside = outside_namespace(netns, make_netns)
+    prefix = ["--ipv6-prefix", f"{IPV6_PREFIX}/64"] if env is None else [
+        "--nat66-prefix", IPV6_PREFIX]
+    h, vmns, procs = start_guest(netns, make_netns, helpers,
+                                 prefix + ["--port-forward", f"tcp:[::]:8080:[{GUEST6}]:80"], env)
+    try:
+        assert f"dnat to [{GUEST6}]:80" in ruleset(netns)
+        assert connect(outside, "2001:db8:70::1", 8080) == "behind the vm"
+        # IPv4 has no such rule.
+        assert connect(outside, "203.0.113.1", 8080).startswith("failed")
+        assert h.stop() == 0
+        assert wait_until(lambda: GUEST6 not in ruleset(netns))
+    finally:
+        stop_all(procs)

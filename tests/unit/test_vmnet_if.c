@@ -316,23 +316,23 @@ static void
 test_status_meanings_on_26(void **state)
 {
 	(void)state;
-	assert_string_equal(vmnet_if_status_meaning_on(VMNET_MEM_FAILURE, 15), "out of memory");
-	assert_non_null(strstr(vmnet_if_status_meaning_on(VMNET_MEM_FAILURE, 26),
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_MEM_FAILURE, false), "out of memory");
+	assert_non_null(strstr(vmnet_if_status_meaning_on(VMNET_MEM_FAILURE, true),
 	                       "com.apple.security.virtualization"));
-	assert_non_null(strstr(vmnet_if_status_meaning_on(VMNET_NOT_AUTHORIZED, 26),
+	assert_non_null(strstr(vmnet_if_status_meaning_on(VMNET_NOT_AUTHORIZED, true),
 	                       "com.apple.security.virtualization"));
-	assert_string_equal(vmnet_if_status_meaning_on(VMNET_NOT_AUTHORIZED, 14),
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_NOT_AUTHORIZED, false),
 	                    "not authorized (not root?)");
-	assert_string_equal(vmnet_if_status_meaning_on(VMNET_FAILURE, 26), "general failure");
-	assert_string_equal(vmnet_if_status_meaning_on(VMNET_FAILURE, 13),
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_FAILURE, true), "general failure");
+	assert_string_equal(vmnet_if_status_meaning_on(VMNET_FAILURE, false),
 	                    "general failure (not root?)");
 
-	assert_true(vmnet_if_status_unauthorized(VMNET_NOT_AUTHORIZED, 26));
-	assert_true(vmnet_if_status_unauthorized(VMNET_NOT_AUTHORIZED, 15));
-	assert_true(vmnet_if_status_unauthorized(VMNET_MEM_FAILURE, 26));
-	assert_false(vmnet_if_status_unauthorized(VMNET_MEM_FAILURE, 15));
-	assert_false(vmnet_if_status_unauthorized(VMNET_FAILURE, 26));
-	assert_false(vmnet_if_status_unauthorized(VMNET_INVALID_ARGUMENT, 26));
+	assert_true(vmnet_if_status_unauthorized(VMNET_NOT_AUTHORIZED, true));
+	assert_true(vmnet_if_status_unauthorized(VMNET_NOT_AUTHORIZED, false));
+	assert_true(vmnet_if_status_unauthorized(VMNET_MEM_FAILURE, true));
+	assert_false(vmnet_if_status_unauthorized(VMNET_MEM_FAILURE, false));
+	assert_false(vmnet_if_status_unauthorized(VMNET_FAILURE, true));
+	assert_false(vmnet_if_status_unauthorized(VMNET_INVALID_ARGUMENT, true));
 }
 
 static void
@@ -345,7 +345,7 @@ test_status_names(void **state)
 	                    "sharing service busy (Internet Sharing active?)");
 	assert_string_equal(vmnet_if_status_name(VMNET_NOT_AUTHORIZED), "VMNET_NOT_AUTHORIZED");
 	assert_string_equal(vmnet_if_status_name(4242), "unknown status");
-	assert_string_equal(vmnet_if_status_meaning_on(4242, 26), "unknown vmnet status");
+	assert_string_equal(vmnet_if_status_meaning_on(4242, true), "unknown vmnet status");
 	assert_string_equal(vmnet_if_status_meaning(4242), "unknown vmnet status");
 	for (vmnet_return_t s = VMNET_SUCCESS; s <= VMNET_NOT_AUTHORIZED; s++)
 		assert_string_not_equal(vmnet_if_status_name(s), "unknown status");

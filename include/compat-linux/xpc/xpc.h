@@ -2,9 +2,10 @@
 /*
  * xpc.h - the subset of Apple's XPC object API that vmnet uses, for Linux.
  *
- * Implemented by src/linux/xpc.c (objects), xpc_wire.c (their encoding on a
- * socket) and xpc_connection.c (connections to named services over unix
- * sockets). Objects are reference counted; creators return a +1 reference,
+ * Implemented by src/linux/xpc_object.c, xpc_container.c and
+ * xpc_describe.c (objects), xpc_wire.c (their encoding on a socket) and
+ * xpc_connection.c, xpc_service.c and xpc_message.c (connections to named
+ * services over unix sockets). Objects are reference counted; creators return a +1 reference,
  * getters borrow. Signatures and semantics follow macOS; see
  * shared/reference/vmnet-api.md section 4.1 and docs/linux-platform.md.
  */
@@ -129,9 +130,10 @@ xpc_object_t xpc_dictionary_create_reply(xpc_object_t original);
 xpc_connection_t xpc_dictionary_get_remote_connection(xpc_object_t xdict);
 
 /*
- * Connections (src/linux/xpc_connection.c). A Mach service name is a unix
- * stream socket in the per-user service directory (docs/linux-platform.md);
- * a listener binds it, a client connects to it.
+ * Connections (src/linux/xpc_connection.c, xpc_service.c, xpc_message.c).
+ * A Mach service name is a unix stream socket in the per-user service
+ * directory (docs/linux-xpc.md); a listener binds it, a client connects to
+ * it.
  */
 xpc_connection_t xpc_connection_create_mach_service(const char *name, dispatch_queue_t targetq,
                                                     uint64_t flags);
