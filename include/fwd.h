@@ -47,8 +47,10 @@ extern "C" {
  * longer stalls every flow behind one slow one (head-of-line blocking),
  * dropping at once costs throughput. The predecessor measured that one
  * retry suffices in 72% of ENOBUFS episodes. Each retry waits with poll()
- * for the socket to become writable, which on Linux happens as soon as the
- * VM has taken frames; no wait starts after FWD_SEND_BUDGET_USEC from the
+ * for the socket to become writable (on Linux once the VM has taken three
+ * quarters of the queue: a socketpair's sender is writable when it has at
+ * most a quarter of its send buffer queued); no wait starts after
+ * FWD_SEND_BUDGET_USEC from the
  * first full socket of the batch, and one wait lasts 1 ms at most. Where
  * poll() cannot tell (it reports the socket writable and the send still
  * fails, as a datagram socket that does not track its peer's queue may),

@@ -96,6 +96,16 @@ class Namespaces:
             sh("ip", "netns", "del", ns, check=False, stderr=subprocess.DEVNULL)
 
 
+def tap_tx(ns):
+    """(frames, drops) the kernel handed to the forwarder's TAP in ns: a
+    frame the forwarder does not read in time is dropped there, not by it."""
+    links = json.loads(sh(*ns_exec(ns, "ip", "-s", "-j", "link", "show"),
+                          stdout=subprocess.PIPE).stdout)
+    tx = [link["stats64"]["tx"] for link in links
+          if link["ifname"].startswith(("vmtap", "reftap"))]
+    return sum(t["packets"] for t in tx), sum(t["dropped"] for t in tx)
+
+
 def stop(proc, timeout):
     """SIGTERM to the process group of proc, SIGKILL after timeout seconds."""
     os.killpg(proc.pid, signal.SIGTERM)
@@ -161,14 +171,18 @@ def run_one(kind, offload, streams, seconds, work, perf_dir=None):
                 rec = subprocess.Popen(["perf", "record", "-q", "-g", "-p", str(pid), "-o",
                                         os.path.join(perf_dir, name)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            cpu0 = cpu_seconds(pid)
+            cpu0, tap0 = cpu_seconds(pid), tap_tx(ns.host)
             gbits, nbytes = iperf(src, dst, seconds, streams)
-            cpu = cpu_seconds(pid) - cpu0
+            cpu, tap1 = cpu_seconds(pid) - cpu0, tap_tx(ns.host)
             if rec:
                 rec.send_signal(signal.SIGINT)
                 rec.wait()
+            sent, dropped = tap1[0] - tap0[0], tap1[1] - tap0[1]
             res[d] = {"gbits": gbits, "bytes": nbytes,
-                      "cpu_s_per_gb": cpu / (nbytes / 1e9) if nbytes else None}
+                      "cpu_s_per_gb": cpu / (nbytes / 1e9) if nbytes else None,
+                      "tap_drops": dropped,
+                      "tap_drop_pct": 100.0 * dropped / (sent + dropped) if sent + dropped
+                      else 0.0}
         res["peak_rss_kib"] = peak_rss_kib(pid)
     finally:
         stop(proc, 10)
@@ -324,8 +338,11 @@ def median_table(runs):
                     "reference_gbits": ref, "helper_gbits": hel,
                     "ratio": hel / ref if ref and hel is not None else None,
                     "reference_cpu_s_per_gb": med(r[d]["cpu_s_per_gb"] for r in sel["reference"]),
+                    "reference_tap_drop_pct": med(r[d].get("tap_drop_pct")
+                                                  for r in sel["reference"]),
                 }
-                for key in ("cpu_s_per_gb", "drop_pct", "drops", "retries", "pkts_per_call"):
+                for key in ("cpu_s_per_gb", "drop_pct", "drops", "retries", "pkts_per_call",
+                            "tap_drop_pct"):
                     row[d]["helper_" + key] = med(r[d].get(key) for r in sel["helper"])
             hel = [r for r in runs if r["forwarder"] == "helper"
                    and r["offload"] == offload and r["streams"] == streams]
@@ -338,17 +355,20 @@ def print_table(table):
     def f(v, fmt):
         return fmt % v if v is not None else "-"
 
-    print("%-8s %-3s %-11s %9s %9s %6s %9s %8s %8s %8s %9s" % (
+    # drop %: the helper's own; TAP drop %: the kernel's at the host TAP, ref/helper.
+    print("%-8s %-3s %-11s %9s %9s %6s %9s %8s %13s %8s %8s %9s" % (
         "offload", "P", "direction", "ref", "helper", "ratio", "cpu s/GB", "drop %",
-        "retries", "pkt/call", "rss KiB"))
+        "TAP drop %", "retries", "pkt/call", "rss KiB"))
     for row in table:
         for d in DIRECTIONS:
             c = row[d]
-            print("%-8s %-3d %-11s %9s %9s %6s %9s %8s %8s %8s %9s" % (
+            print("%-8s %-3d %-11s %9s %9s %6s %9s %8s %13s %8s %8s %9s" % (
                 "on" if row["offload"] else "off", row["streams"], d.replace("_to_", "->"),
                 f(c["reference_gbits"], "%.2f"), f(c["helper_gbits"], "%.2f"),
                 f(c["ratio"], "%.2f"), f(c["helper_cpu_s_per_gb"], "%.3f"),
-                f(c["helper_drop_pct"], "%.3f"), f(c["helper_retries"], "%d"),
+                f(c["helper_drop_pct"], "%.3f"),
+                f(c["reference_tap_drop_pct"], "%.2f") + "/" + f(c["helper_tap_drop_pct"], "%.2f"),
+                f(c["helper_retries"], "%d"),
                 f(c["helper_pkts_per_call"], "%.1f"), f(row["helper_peak_rss_kib"], "%d")))
 
 

@@ -240,7 +240,7 @@ wait_for_room(int sock, struct send_wait *w, unsigned retries)
 	if (!w->poll_useless) {
 		if (now - w->start >= FWD_SEND_BUDGET_USEC)
 			return false;
-		/* Wakes as soon as the VM has taken frames; 1 ms at most. */
+		/* Wakes when the VM has made room (fwd.h); 1 ms at most. */
 		if (poll(&pfd, 1, 1) >= 0 && (pfd.revents & POLLOUT)) {
 			w->polled = true;
 			return true;

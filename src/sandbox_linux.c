@@ -74,6 +74,11 @@ static const int sandbox_allowed[] = {
     __NR_poll,
 #endif
     __NR_ppoll,
+    __NR_epoll_pwait, /* the interface's poller waits, */
+    __NR_epoll_ctl,   /* and each delivery re-arms its watch of the TAP */
+#ifdef __NR_epoll_wait
+    __NR_epoll_wait,
+#endif
     __NR_futex,
     __NR_clock_nanosleep,
 #ifdef __NR_nanosleep

@@ -42,9 +42,6 @@
 /* Frames above this size mean TSO is on (1514 without, 65550 with). */
 #define SOCK_TSO_FRAME 16384
 
-/* Smallest send buffer: a TSO frame fits (the predecessor's 65 KiB). */
-#define SOCK_SNDBUF_MIN (65 << 10)
-
 /*
  * sock_check_fd() - check that @fd is an open unix datagram or stream
  * socket
@@ -91,23 +88,24 @@ sock_check_fd(int fd, int *type, const char **reason)
 /*
  * sock_buffer_sizes() - socket buffer sizes for the VM socket
  *
- * Send: one whole batch (at least SOCK_SNDBUF_MIN). On macOS the send
- * buffer of a datagram socket only limits the datagram size; on Linux it
- * also bounds the bytes queued at the peer, so one batch must fit.
  * Receive: SOCK_RCVBUF, or SOCK_RCVBUF_TSO with TSO frames, and at least
- * two batches.
+ * two batches. Send: the same. On macOS the send buffer of a datagram
+ * socket only limits the datagram size and the queue towards the peer is
+ * the peer's receive buffer; on Linux the sender's buffer is that queue
+ * (the peer's receive buffer is not checked), so it gets the size the
+ * peer's receive buffer would have. One batch was not enough: a VM that
+ * did not read for a millisecond made the helper drop frames.
  */
 void
 sock_buffer_sizes(uint64_t max_packet_size, unsigned batch, int *sndbuf, int *rcvbuf)
 {
 	uint64_t one_batch = max_packet_size * batch;
-	uint64_t snd = one_batch > SOCK_SNDBUF_MIN ? one_batch : SOCK_SNDBUF_MIN;
 	uint64_t rcv = max_packet_size > SOCK_TSO_FRAME ? SOCK_RCVBUF_TSO : SOCK_RCVBUF;
 
 	if (rcv < 2 * one_batch)
 		rcv = 2 * one_batch;
-	*sndbuf = snd > INT_MAX ? INT_MAX : (int)snd;
 	*rcvbuf = rcv > INT_MAX ? INT_MAX : (int)rcv;
+	*sndbuf = *rcvbuf;
 }
 
 /*

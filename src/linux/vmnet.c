@@ -7,12 +7,7 @@
  * vmnet_stop_interface() return at once; their work runs on one private
  * serial queue (so a stop always follows its start) and the completion
  * handler always runs later on the caller's queue. vmnet_read() and
- * vmnet_write() move frames straight between the caller's buffers and the
- * TAP, one read() or write() per frame, without allocating. A frame from
- * a source address beyond the interface's table (vmnet_srcmac.c) is not
- * written: VMNET_INVALID_ACCESS, counted as not written. With TSO or
- * checksum offload the TAP has a virtio-net header, which
- * vmnet_offload.c builds for frames written and consumes for frames read.
+ * vmnet_write() are the data path, in vmnet_io.c.
  *
  * Events: a poller thread per interface (vmnet_event.c) calls the event
  * callback while frames wait.
@@ -33,7 +28,6 @@
  */
 #include <Block.h>
 #include <errno.h>
-#include <limits.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
@@ -41,11 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -58,6 +49,7 @@
 #include "vmnet_net.h"
 #include "vmnet_offload.h"
 #include "vmnet_tap.h"
+#include "vmnet_tapcount.h"
 
 const char *const vmnet_operation_mode_key = "vmnet_operation_mode";
 const char *const vmnet_shared_interface_name_key = "vmnet_shared_interface_name";
@@ -84,11 +76,6 @@ const char *const vmnet_write_max_packets_key = "vmnet_write_max_packets";
 const char *const vmnet_enable_virtio_header_key = "vmnet_enable_virtio_header";
 
 #define VMNET_TSO_PACKET_SIZE 65550 /* as macOS reports with TSO */
-#define VMNET_MAX_PACKETS     256   /* read and write, as macOS 15 reports */
-#define VMNET_ETH_HLEN        14
-#define VMNET_ETH_SRC         6 /* offset of the source address */
-/* iovecs of one frame read with offload: one more goes to the vnet header. */
-#define VMNET_OFFLOAD_IOV_MAX 64
 /* Longest wait for the keeper: removing a network takes well under a second. */
 #define VMNET_KEEPER_TIMEOUT_MS 5000
 
@@ -203,9 +190,7 @@ iface_close(struct vmnet_interface *iface)
 		sched_yield();
 
 	pthread_mutex_lock(&iface->lock);
-	if (iface->wake_fd >= 0)
-		close(iface->wake_fd);
-	iface->wake_fd = -1;
+	vmnet_event_close_locked(iface);
 	cb = iface->callback;
 	queue = iface->queue;
 	event = iface->event;
@@ -223,6 +208,7 @@ iface_close(struct vmnet_interface *iface)
 	if (iface->fd >= 0)
 		close(iface->fd);
 	iface->fd = -1;
+	vmnet_tapcount_detach(&iface->count);
 	/* With the TAP gone, our network may be unused. */
 	if (iface->keeper.pid)
 		iface_release_by_keeper(iface);
@@ -277,6 +263,8 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	iface->fd = vmnet_tap_open((char[IF_NAMESIZE]){0}, &index, iface->offload);
 	if (iface->fd < 0)
 		return iface_fail(iface, VMNET_FAILURE, "TAP device", errno);
+	/* Without a count (no CAP_BPF, no BPF) the estimate is 1. */
+	(void)vmnet_tapcount_attach(&iface->count, iface->fd);
 	if (iface->network && vmnet_net_join(iface->network->net.bridge, iface->network->net.id,
 	                                     index, iface->desc.net.isolated, &iface->net) < 0)
 		return iface_fail(iface, VMNET_INVALID_ARGUMENT, "network", errno);
@@ -293,9 +281,8 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 	vmnet_portfwd_table(iface, iface->keeper.table);
 	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
 		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
-	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (iface->wake_fd < 0)
-		return iface_fail(iface, VMNET_FAILURE, "eventfd", errno);
+	if (vmnet_event_open(iface) < 0)
+		return iface_fail(iface, VMNET_FAILURE, "event poller", errno);
 	iface->event = xpc_dictionary_create_empty();
 	err = pthread_create(&iface->poller, NULL, vmnet_event_poll, iface);
 	if (err)
@@ -391,6 +378,7 @@ iface_begin(vmnet_network_ref network, xpc_object_t interface_desc, dispatch_que
 	atomic_init(&iface->state, IFACE_STARTING);
 	iface->fd = -1;
 	iface->wake_fd = -1;
+	iface->epoll_fd = -1;
 	pthread_mutex_init(&iface->lock, NULL);
 	pthread_mutex_init(&iface->srcmac_lock, NULL);
 	op->desc = interface_desc ? xpc_retain(interface_desc) : NULL;
@@ -444,204 +432,6 @@ vmnet_stop_interface(interface_ref interface, dispatch_queue_t queue,
 	op->stop_handler = Block_copy(handler);
 	dispatch_async_f(vmnet_work_queue(), op, op_stop);
 	return VMNET_SUCCESS;
-}
-
-/* Mark a read or write in progress. Return: false if not running. */
-static bool
-iface_enter(struct vmnet_interface *iface)
-{
-	atomic_fetch_add(&iface->busy, 1);
-	if (atomic_load(&iface->state) == IFACE_RUNNING)
-		return true;
-	atomic_fetch_sub(&iface->busy, 1);
-	return false;
-}
-
-static void
-iface_leave(struct vmnet_interface *iface)
-{
-	atomic_fetch_sub(&iface->busy, 1);
-}
-
-/* Can @p take a frame of @max bytes, in at most @iov_max iovecs? */
-static bool
-iface_read_buffer_ok(const struct vmpktdesc *p, size_t max, uint32_t iov_max)
-{
-	size_t total = 0;
-	uint32_t i;
-
-	if (!p->vm_pkt_iov || p->vm_pkt_iovcnt == 0 || p->vm_pkt_iovcnt > iov_max ||
-	    p->vm_pkt_size < max)
-		return false;
-	for (i = 0; i < p->vm_pkt_iovcnt; i++)
-		total += p->vm_pkt_iov[i].iov_len;
-	return total >= max;
-}
-
-/*
- * Read one frame into @p, through the vnet header with offload.
- *
- * Return: the frame's length, 0 for a frame dropped (a header that does
- * not fit its frame), or -1 with errno.
- */
-static ssize_t
-iface_read_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
-{
-	struct iovec iov[1 + VMNET_OFFLOAD_IOV_MAX];
-	struct virtio_net_hdr hdr;
-	ssize_t len;
-
-	if (!iface->offload)
-		return readv(iface->fd, p->vm_pkt_iov, (int)p->vm_pkt_iovcnt);
-	iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof(hdr)};
-	memcpy(iov + 1, p->vm_pkt_iov, p->vm_pkt_iovcnt * sizeof(*iov));
-	len = readv(iface->fd, iov, (int)p->vm_pkt_iovcnt + 1);
-	if (len < 0)
-		return -1;
-	if ((size_t)len <= sizeof(hdr))
-		return 0;
-	len -= (ssize_t)sizeof(hdr);
-	if (vmnet_offload_rx(&hdr, p->vm_pkt_iov, (int)p->vm_pkt_iovcnt, (size_t)len) < 0)
-		return 0;
-	return len;
-}
-
-static vmnet_return_t
-iface_read(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt)
-{
-	uint32_t iov_max = iface->offload ? VMNET_OFFLOAD_IOV_MAX : IOV_MAX;
-	int n = *pktcnt, i;
-	ssize_t len;
-
-	*pktcnt = 0;
-	if (n < 0)
-		return VMNET_INVALID_ARGUMENT;
-	if (n > VMNET_MAX_PACKETS)
-		return VMNET_TOO_MANY_PACKETS;
-	for (i = 0; i < n; i++)
-		if (!iface_read_buffer_ok(&packets[i], iface->max_packet_size, iov_max))
-			return VMNET_INVALID_ARGUMENT;
-	for (i = 0; i < n;) {
-		len = iface_read_one(iface, &packets[i]);
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			break;
-		if (len == 0)
-			continue; /* dropped: read the next one into the same buffer */
-		packets[i].vm_pkt_size = (size_t)len;
-		packets[i].vm_flags = 0;
-		i++;
-	}
-	*pktcnt = i;
-	if (i == 0 && n > 0 && errno != EAGAIN)
-		return VMNET_FAILURE;
-	return VMNET_SUCCESS;
-}
-
-vmnet_return_t
-vmnet_read(interface_ref interface, struct vmpktdesc *packets, int *pktcnt)
-{
-	vmnet_return_t status;
-
-	if (!interface || !packets || !pktcnt)
-		return VMNET_INVALID_ARGUMENT;
-	if (!iface_enter(interface)) {
-		*pktcnt = 0;
-		return VMNET_INVALID_ARGUMENT;
-	}
-	status = iface_read(interface, packets, pktcnt);
-	iface_leave(interface);
-	return status;
-}
-
-/*
- * Write @len bytes at @frame, behind the vnet header with offload. The
- * checksum field the header needs seeded comes from the header's own
- * buffer, so the caller's frame stays as it was.
- *
- * Return: as write(), with errno EINVAL for a frame offload refuses.
- */
-static ssize_t
-iface_write_frame(struct vmnet_interface *iface, const uint8_t *frame, size_t len)
-{
-	struct vmnet_offload_tx tx;
-	struct iovec iov[4];
-
-	if (!iface->offload)
-		return write(iface->fd, frame, len);
-	if (vmnet_offload_tx(frame, len, iface->offload, iface->net.mtu, &tx) < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return writev(iface->fd, iov, vmnet_offload_iov(&tx, frame, len, iov));
-}
-
-/* Check and write one frame; @now: seconds, for the source address table. */
-static vmnet_return_t
-iface_write_one(struct vmnet_interface *iface, const struct vmpktdesc *p, int64_t now)
-{
-	const uint8_t *frame;
-	ssize_t len;
-
-	if (p->vm_pkt_size > iface->max_packet_size)
-		return VMNET_PACKET_TOO_BIG;
-	/* vmnet takes one iovec per frame, and whole Ethernet frames. */
-	if (p->vm_pkt_size < VMNET_ETH_HLEN || !p->vm_pkt_iov || p->vm_pkt_iovcnt != 1 ||
-	    p->vm_pkt_iov[0].iov_len < p->vm_pkt_size)
-		return VMNET_INVALID_ARGUMENT;
-	frame = p->vm_pkt_iov[0].iov_base;
-	if (!vmnet_srcmac_allow(&iface->srcmac, frame + VMNET_ETH_SRC, now))
-		return VMNET_INVALID_ACCESS;
-	do
-		len = iface_write_frame(iface, frame, p->vm_pkt_size);
-	while (len < 0 && errno == EINTR);
-	if (len < 0 && errno == EINVAL)
-		return VMNET_INVALID_ARGUMENT; /* headers that do not describe the frame */
-	if (len < 0)
-		return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;
-	return VMNET_SUCCESS;
-}
-
-static vmnet_return_t
-iface_write(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt)
-{
-	vmnet_return_t status = VMNET_SUCCESS;
-	int n = *pktcnt, i;
-	struct timespec now;
-
-	*pktcnt = 0;
-	if (n < 0)
-		return VMNET_INVALID_ARGUMENT;
-	if (n > VMNET_MAX_PACKETS)
-		return VMNET_TOO_MANY_PACKETS;
-	/* Once per call: the coarse clock is read without a system call. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	pthread_mutex_lock(&iface->srcmac_lock);
-	for (i = 0; i < n; i++) {
-		status = iface_write_one(iface, &packets[i], now.tv_sec);
-		if (status != VMNET_SUCCESS)
-			break;
-	}
-	pthread_mutex_unlock(&iface->srcmac_lock);
-	*pktcnt = i;
-	return status;
-}
-
-vmnet_return_t
-vmnet_write(interface_ref interface, struct vmpktdesc *packets, int *pktcnt)
-{
-	vmnet_return_t status;
-
-	if (!interface || !packets || !pktcnt)
-		return VMNET_INVALID_ARGUMENT;
-	if (!iface_enter(interface)) {
-		*pktcnt = 0;
-		return VMNET_INVALID_ARGUMENT;
-	}
-	status = iface_write(interface, packets, pktcnt);
-	iface_leave(interface);
-	return status;
 }
 
 xpc_object_t

@@ -3,18 +3,23 @@
  * vmnet_event.c - event delivery of the Linux vmnet interfaces:
  * vmnet_interface_set_event_callback() and the poller thread.
  *
- * Theory of operation: a poller thread per interface waits on the TAP and
- * an eventfd. When frames wait and a callback is set, it queues one
- * delivery on the callback's queue and stops watching the TAP until that
- * delivery has run, then watches again, so the callback fires again while
- * frames remain.
+ * Theory of operation: a poller thread per interface waits in epoll on the
+ * TAP and an eventfd. The TAP is watched one-shot (EPOLLONESHOT): when
+ * frames wait and a callback is set, the poller queues one delivery on the
+ * callback's queue, and the watch stays off until that delivery has run;
+ * the delivery then re-arms it itself (epoll_ctl), so the callback fires
+ * again while frames remain, and the poller wakes only when a frame waits,
+ * not after every delivery. The eventfd wakes it for a new callback and for
+ * the stop. The estimate comes from vmnet_tapcount.c.
  */
 #include <Block.h>
-#include <poll.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <vmnet/vmnet.h>
@@ -30,6 +35,54 @@ vmnet_event_wake_locked(struct vmnet_interface *iface)
 		(void)!write(iface->wake_fd, &one, sizeof(one));
 }
 
+int
+vmnet_event_open(struct vmnet_interface *iface)
+{
+	struct epoll_event wake = {.events = EPOLLIN}, tap = {.events = EPOLLONESHOT};
+	int err;
+
+	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	iface->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	wake.data.fd = iface->wake_fd;
+	tap.data.fd = iface->fd;
+	/* The TAP joins disarmed: vmnet_event_arm_locked() turns it on. */
+	if (iface->wake_fd >= 0 && iface->epoll_fd >= 0 &&
+	    epoll_ctl(iface->epoll_fd, EPOLL_CTL_ADD, iface->wake_fd, &wake) == 0 &&
+	    epoll_ctl(iface->epoll_fd, EPOLL_CTL_ADD, iface->fd, &tap) == 0)
+		return 0;
+	err = errno;
+	vmnet_event_close_locked(iface);
+	errno = err;
+	return -1;
+}
+
+void
+vmnet_event_close_locked(struct vmnet_interface *iface)
+{
+	if (iface->wake_fd >= 0)
+		close(iface->wake_fd);
+	if (iface->epoll_fd >= 0)
+		close(iface->epoll_fd);
+	iface->wake_fd = -1;
+	iface->epoll_fd = -1;
+	iface->tap_armed = false;
+}
+
+/* Watch the TAP once more if a delivery is wanted and none is queued. */
+static void
+event_arm_locked(struct vmnet_interface *iface)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT};
+
+	if (iface->tap_armed || iface->tap_dead || iface->stopping || iface->epoll_fd < 0 ||
+	    !iface->callback || iface->pending ||
+	    !(iface->mask & VMNET_INTERFACE_PACKETS_AVAILABLE))
+		return;
+	ev.data.fd = iface->fd;
+	if (epoll_ctl(iface->epoll_fd, EPOLL_CTL_MOD, iface->fd, &ev) == 0)
+		iface->tap_armed = true;
+}
+
 /* Runs on the callback's queue: one event, unless the callback changed. */
 static void
 iface_deliver(void *arg)
@@ -37,24 +90,43 @@ iface_deliver(void *arg)
 	struct vmnet_interface *iface = arg;
 	vmnet_interface_event_callback_t cb = NULL;
 	xpc_object_t event = NULL;
+	uint64_t estimate = 1;
 
 	pthread_mutex_lock(&iface->lock);
 	if (!iface->stopping && atomic_load(&iface->state) == IFACE_RUNNING && iface->callback &&
 	    iface->gen == iface->pending_gen) {
 		cb = Block_copy(iface->callback);
 		event = xpc_retain(iface->event);
+		/* Under the lock: a stop unmaps the count only after setting stopping. */
+		estimate = vmnet_tapcount_estimate(&iface->count);
 	}
 	pthread_mutex_unlock(&iface->lock);
 	if (cb) {
-		/* The TAP cannot count its queue: at least one frame waits. */
-		xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, 1);
+		xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, estimate);
 		cb(VMNET_INTERFACE_PACKETS_AVAILABLE, event);
 		Block_release(cb);
 		xpc_release(event);
 	}
 	pthread_mutex_lock(&iface->lock);
 	iface->pending = false;
-	vmnet_event_wake_locked(iface);
+	event_arm_locked(iface);
+	pthread_mutex_unlock(&iface->lock);
+}
+
+/* The TAP's one-shot watch fired: queue a delivery if one is wanted. */
+static void
+event_tap_ready(struct vmnet_interface *iface, uint32_t events)
+{
+	pthread_mutex_lock(&iface->lock);
+	iface->tap_armed = false;
+	/* A TAP deleted under us reports errors forever: stop watching. */
+	if (events & (EPOLLERR | EPOLLHUP))
+		iface->tap_dead = true;
+	else if (!iface->stopping && iface->callback && !iface->pending) {
+		iface->pending = true;
+		iface->pending_gen = iface->gen;
+		dispatch_async_f(iface->queue, iface, iface_deliver);
+	}
 	pthread_mutex_unlock(&iface->lock);
 }
 
@@ -62,8 +134,9 @@ void *
 vmnet_event_poll(void *arg)
 {
 	struct vmnet_interface *iface = arg;
-	struct pollfd pfd[2] = {{.fd = iface->wake_fd, .events = POLLIN}, {.fd = iface->fd}};
+	struct epoll_event ev[2];
 	uint64_t count;
+	int n, i;
 
 	for (;;) {
 		pthread_mutex_lock(&iface->lock);
@@ -71,27 +144,15 @@ vmnet_event_poll(void *arg)
 			pthread_mutex_unlock(&iface->lock);
 			break;
 		}
-		pfd[1].events = iface->callback && !iface->pending &&
-		                        (iface->mask & VMNET_INTERFACE_PACKETS_AVAILABLE)
-		                    ? POLLIN
-		                    : 0;
+		event_arm_locked(iface);
 		pthread_mutex_unlock(&iface->lock);
-		if (poll(pfd, 2, -1) < 0)
-			continue; /* EINTR */
-		if (pfd[0].revents & POLLIN)
-			(void)!read(iface->wake_fd, &count, sizeof(count));
-		/* A TAP deleted under us reports errors forever: stop watching. */
-		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))
-			pfd[1].fd = -1;
-		if (!(pfd[1].revents & POLLIN))
-			continue;
-		pthread_mutex_lock(&iface->lock);
-		if (!iface->stopping && iface->callback && !iface->pending) {
-			iface->pending = true;
-			iface->pending_gen = iface->gen;
-			dispatch_async_f(iface->queue, iface, iface_deliver);
+		n = epoll_wait(iface->epoll_fd, ev, 2, -1);
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.fd == iface->wake_fd)
+				(void)!read(iface->wake_fd, &count, sizeof(count));
+			else
+				event_tap_ready(iface, ev[i].events);
 		}
-		pthread_mutex_unlock(&iface->lock);
 	}
 	return NULL;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vmnet_internal.h - what the files of the Linux vmnet API share: the
- * interface behind an interface_ref, used by vmnet.c (start, stop, read,
- * write) and vmnet_event.c (event delivery), and the poller's entry points.
+ * interface behind an interface_ref, used by vmnet.c (start, stop),
+ * vmnet_io.c (read, write) and vmnet_event.c (event delivery), and the
+ * poller's entry points.
  */
 #ifndef VMNET_INTERNAL_H
 #define VMNET_INTERNAL_H
@@ -20,6 +21,7 @@
 #include "vmnet_net.h"
 #include "vmnet_network.h"
 #include "vmnet_srcmac.h"
+#include "vmnet_tapcount.h"
 
 enum iface_state {
 	IFACE_STARTING,
@@ -46,6 +48,8 @@ struct vmnet_interface {
 	uuid_t id;
 	pthread_mutex_t srcmac_lock; /* taken once per vmnet_write() */
 	struct vmnet_srcmac srcmac;  /* the guest's source addresses */
+	/* Frames waiting on the TAP: counted by the kernel, taken by reads. */
+	struct vmnet_tapcount count;
 
 	/* Event delivery; everything below is under lock. */
 	pthread_mutex_t lock;
@@ -53,6 +57,9 @@ struct vmnet_interface {
 	bool has_poller;
 	bool stopping;        /* the poller must exit */
 	int wake_fd;          /* eventfd waking the poller, or -1 */
+	int epoll_fd;         /* the poller's: wake_fd and the TAP, or -1 */
+	bool tap_armed;       /* the TAP's one-shot watch is armed */
+	bool tap_dead;        /* the TAP reported an error: no more watching */
 	bool pending;         /* a delivery is queued or running */
 	uint64_t gen;         /* bumped whenever the callback changes */
 	uint64_t pending_gen; /* gen the queued delivery was made for */
@@ -61,6 +68,9 @@ struct vmnet_interface {
 	vmnet_interface_event_callback_t callback;
 	xpc_object_t event; /* dictionary handed to the callback */
 };
+
+#define VMNET_MAX_PACKETS 256 /* read and write, as macOS 15 reports */
+#define VMNET_ETH_HLEN    14
 
 /* The private serial queue all interface work runs on. */
 dispatch_queue_t vmnet_work_queue(void);
@@ -75,8 +85,18 @@ void vmnet_portfwd_table(const struct vmnet_interface *iface, char name[VMNET_KE
 void vmnet_event_wake_locked(struct vmnet_interface *iface);
 
 /*
+ * vmnet_event_open() - the poller's eventfd and epoll set, for @iface's TAP
+ *
+ * Return: 0, or -1 with errno (nothing left open)
+ */
+int vmnet_event_open(struct vmnet_interface *iface);
+
+/* Close what vmnet_event_open() made; with iface->lock held, the poller gone. */
+void vmnet_event_close_locked(struct vmnet_interface *iface);
+
+/*
  * vmnet_event_poll() - the poller thread of an interface
- * @arg:	the struct vmnet_interface, with its TAP and wake_fd open
+ * @arg:	the struct vmnet_interface, after vmnet_event_open()
  *
  * Runs until iface->stopping is set and the poller woken.
  */

@@ -209,3 +209,6 @@ def test_events_repeat_while_frames_wait_and_stop_when_cleared(netns, mode):
     # Frames kept arriving after the callback was cleared, events did not.
     assert r["frames_after_clear"] >= 1
     assert r["events_after_clear"] == 0
+    # The estimate counts the frames waiting: the replies to 8 requests,
+    # and no more than were read after it (other traffic may add some).
+    assert 8 <= r["queued_estimate"] <= r["frames_after_clear"]

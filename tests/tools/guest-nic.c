@@ -51,7 +51,7 @@
 #define DEFAULT_TAP "eth0"
 /* What krunkit's guest may send and take with offloading=on. */
 #define OFFLOAD_FLAGS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
-/* Socket buffers as vmnet-helper sizes them (send 1 MiB, receive 4 MiB). */
+/* Socket buffers of the VMM's end: send 1 MiB (the VM->host queue on Linux), receive 4 MiB. */
 #define SOCK_SNDBUF (1 << 20)
 #define SOCK_RCVBUF (4 << 20)
 

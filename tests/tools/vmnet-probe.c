@@ -30,8 +30,10 @@
  *           reads one frame per event must still get the gateway's replies
  *           to five ARP requests (events repeat while frames wait); once
  *           the callback is cleared no event fires although frames arrive.
+ *           The gateway's replies to PROBE_QUEUED more requests then wait
+ *           unread, and a new callback reports the first event's estimate.
  *           Prints {"arp_replies": N, "events": N, "events_after_clear": N,
- *           "frames_after_clear": N}.
+ *           "frames_after_clear": N, "queued_estimate": N}.
  *   list    print vmnet_copy_shared_interface_list() as a JSON array.
  */
 #include <Block.h>
@@ -51,6 +53,7 @@
 
 #define PROBE_TIMEOUT  (20 * NSEC_PER_SEC)
 #define PROBE_BATCH    32
+#define PROBE_QUEUED   8 /* frames left waiting for the estimate */
 #define PROBE_LINE_MAX (2 * 65550 + 16)
 
 struct probe {
@@ -642,7 +645,8 @@ probe_events(struct probe *p)
 	static struct vmpktdesc pkt = {.vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
 	dispatch_semaphore_t got = dispatch_semaphore_create(0);
 	__block int replies = 0, events = 0;
-	int i, n, after, frames = 0;
+	__block uint64_t estimate = 0;
+	int i, n, after, after_clear, frames = 0;
 	vmnet_interface_event_callback_t one_per_event;
 	cJSON *json;
 
@@ -668,8 +672,25 @@ probe_events(struct probe *p)
 	dispatch_sync_f(p->queue, NULL, no_op);
 	after = events;
 
-	send_arp_request(p, 20);
+	for (i = 0; i < PROBE_QUEUED; i++)
+		send_arp_request(p, (uint8_t)(20 + i));
 	usleep(500 * 1000);
+	dispatch_sync_f(p->queue, NULL, no_op);
+	after_clear = events;
+	/* The replies wait unread: the next event's estimate counts them. */
+	if (vmnet_interface_set_event_callback(
+	        p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, p->queue,
+	        ^(interface_event_t mask, xpc_object_t event) {
+		        (void)mask;
+		        if (!estimate) {
+			        estimate = xpc_dictionary_get_uint64(
+			            event, vmnet_estimated_packets_available_key);
+			        dispatch_semaphore_signal(got);
+		        }
+	        }) != VMNET_SUCCESS)
+		return 1;
+	dispatch_semaphore_wait(got, dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT));
+	vmnet_interface_set_event_callback(p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
 	dispatch_sync_f(p->queue, NULL, no_op);
 	do {
 		pkt.vm_pkt_size = iov.iov_len = p->max_packet_size;
@@ -682,8 +703,9 @@ probe_events(struct probe *p)
 	json = cJSON_CreateObject();
 	cJSON_AddNumberToObject(json, "arp_replies", replies);
 	cJSON_AddNumberToObject(json, "events", after);
-	cJSON_AddNumberToObject(json, "events_after_clear", events - after);
+	cJSON_AddNumberToObject(json, "events_after_clear", after_clear - after);
 	cJSON_AddNumberToObject(json, "frames_after_clear", frames);
+	cJSON_AddNumberToObject(json, "queued_estimate", (double)estimate);
 	print_json(json);
 	probe_stop(p);
 	dispatch_release(got);
