@@ -106,8 +106,9 @@ ALL_CPPFLAGS += $(CJSON_CFLAGS)
 # collected into libcommon.a, so each program links only what it uses.
 # A module with one implementation per OS has src/<module>_linux.c and
 # src/<module>_darwin.c; only this OS's is built.
-# vmnet-run is vmnet-client under the predecessor's name: the same program.
-PROGRAMS    := vmnet-helper vmnet-client vmnet-run
+# vmnet-run is vmnet-client under the predecessor's name, socket_vmnet is
+# vmnet-helper under socket_vmnet's (its command line): the same programs.
+PROGRAMS    := vmnet-helper vmnet-client vmnet-run socket_vmnet
 MAIN_SRCS   := src/helper.c src/client.c
 OTHER_OS_SRCS := $(wildcard $(if $(filter Darwin,$(OS)),src/*_linux.c,src/*_darwin.c))
 COMMON_SRCS := $(filter-out $(MAIN_SRCS) $(OTHER_OS_SRCS),$(wildcard src/*.c))
@@ -192,6 +193,9 @@ $(B)/vmnet-client: $(B)/src/client.o $(COMMON_LIB) $(PLATFORM_LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_LIB) $(PLATFORM_LIBS) $(CJSON_LIBS)
 
 $(B)/vmnet-run: $(B)/vmnet-client
+	cp $< $@
+
+$(B)/socket_vmnet: $(B)/vmnet-helper
 	cp $< $@
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(COMMON_LIB) $(PLATFORM_LIB)
@@ -287,7 +291,7 @@ SUDOERS_DOCS := sudoers.d/vmnet-helper sudoers.d/vmnet-helper-closefrom sudoers.
 
 # The network service's per-user launch agent (macOS): launchd starts
 # `vmnet-helper --serve-networks` when a helper looks up its Mach service.
-LAUNCH_AGENT      := com.github.nirs.vmnet-helper.networks
+LAUNCH_AGENT      := io.github.vmnet-helper.networks
 LAUNCH_AGENT_SRC  := scripts/macos/launchd/$(LAUNCH_AGENT).plist
 LAUNCH_AGENTS_DIR ?= /Library/LaunchAgents
 
@@ -300,6 +304,7 @@ install: programs
 	install -m 0644 $(SUDOERS_DOCS) $(DESTDIR)$(DOCDIR)/sudoers.d/
 ifeq ($(OS),Darwin)
 	scripts/macos/sign.sh $(DESTDIR)$(PREFIX)/bin/vmnet-helper
+	scripts/macos/sign.sh $(DESTDIR)$(PREFIX)/bin/socket_vmnet
 	install -d $(DESTDIR)$(LAUNCH_AGENTS_DIR)
 	sed 's|<string>/opt/vmnet-helper/bin/vmnet-helper</string>|<string>$(PREFIX)/bin/vmnet-helper</string>|' \
 		$(LAUNCH_AGENT_SRC) >$(DESTDIR)$(LAUNCH_AGENTS_DIR)/$(LAUNCH_AGENT).plist

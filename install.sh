@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# Install vmnet-helper and vmnet-client (also as vmnet-run, the
-# predecessor's name for it), their manual pages, (optionally) the sudoers
+# Install vmnet-helper and vmnet-client (also as socket_vmnet and vmnet-run,
+# the names of the programs they replace), their manual pages, (optionally) the sudoers
 # rule and, on macOS, the launch agent of the network service, from a built
 # tree or from a release archive. Uninstall
 # removes exactly what the manifest says was installed. Plain POSIX sh and
@@ -216,7 +216,9 @@ docdir=$prefix/share/doc/vmnet-helper
 manifest=$docdir/MANIFEST
 helper=$prefix/bin/vmnet-helper
 template_helper=/opt/vmnet-helper/bin/vmnet-helper
-agent_label=com.github.nirs.vmnet-helper.networks
+agent_label=io.github.vmnet-helper.networks
+# Earlier installs named the agent in the predecessor's namespace; uninstall removes it too.
+old_agent_label=com.github.nirs.vmnet-helper.networks
 agent_template=share/doc/vmnet-helper/launchd/$agent_label.plist
 
 if [ "$dry_run" = no ] && [ "$(id -u)" -ne 0 ]; then
@@ -302,7 +304,7 @@ check_path() {
 }
 
 # Source files, by their path in the release layout.
-files="bin/vmnet-helper bin/vmnet-client bin/vmnet-run
+files="bin/vmnet-helper bin/vmnet-client bin/vmnet-run bin/socket_vmnet
 share/man/man8/vmnet-helper.8 share/man/man1/vmnet-client.1
 share/doc/vmnet-helper/sudoers.d/vmnet-helper
 share/doc/vmnet-helper/sudoers.d/vmnet-helper-closefrom
@@ -400,7 +402,8 @@ check_manifest() {
 		case $kind in
 		file)
 			case $c in
-			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom | */"$agent_label".plist) ;;
+			"$prefix"/* | */vmnet-helper | */vmnet-helper-closefrom) ;;
+			*/"$agent_label".plist | */"$old_agent_label".plist) ;;
 			*/io.github.vmnet-helper.serve-stream.plist | */vmnet-helper-serve-stream.service) ;;
 			*) die "$manifest: unexpected file '$c'" ;;
 			esac
@@ -423,13 +426,13 @@ EOF
 # A launch agent about to go is first unloaded for the console user (its
 # service exits, releasing its networks); launchctl fails harmlessly when
 # it is not loaded.
-unload_agent() {
+unload_agent() { # label
 	command -v launchctl >/dev/null || return 0
 	console_uid=$(stat -f %u /dev/console 2>/dev/null) || return 0
 	if [ "$dry_run" = yes ]; then
-		say "would run launchctl bootout gui/$console_uid/$agent_label"
-	elif launchctl bootout "gui/$console_uid/$agent_label" 2>/dev/null; then
-		say "unloaded $agent_label for uid $console_uid"
+		say "would run launchctl bootout gui/$console_uid/$1"
+	elif launchctl bootout "gui/$console_uid/$1" 2>/dev/null; then
+		say "unloaded $1 for uid $console_uid"
 	fi
 }
 
@@ -446,7 +449,8 @@ uninstall() {
 		case $kind in
 		file)
 			case $c in
-			*/"$agent_label".plist) unload_agent ;;
+			*/"$agent_label".plist) unload_agent "$agent_label" ;;
+			*/"$old_agent_label".plist) unload_agent "$old_agent_label" ;;
 			esac
 			if [ ! -e "$c" ] && [ ! -L "$c" ]; then
 				say "already gone $c"
@@ -833,7 +837,9 @@ make_dirs
 for rel in $files; do
 	source_of "$rel"
 	case $rel in
-	bin/vmnet-helper) install_file "${helper_src:-$src}" "$prefix/$rel" 0755 -rwxr-xr-x ;;
+	# socket_vmnet is vmnet-helper under socket_vmnet's name (Lima's paths.socketVMNet):
+	# the same signed bytes, a regular file (Lima refuses a symlink).
+	bin/vmnet-helper | bin/socket_vmnet) install_file "${helper_src:-$src}" "$prefix/$rel" 0755 -rwxr-xr-x ;;
 	bin/*) install_file "$src" "$prefix/$rel" 0755 -rwxr-xr-x ;;
 	*) install_file "$src" "$prefix/$rel" 0644 -rw-r--r-- ;;
 	esac

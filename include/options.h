@@ -31,7 +31,7 @@ extern "C" {
 #define OPTIONS_HINT "Try '" OPTIONS_PROGRAM " --help'."
 
 /* The XPC name of the network service by default (--network-service). */
-#define OPTIONS_NETWORK_SERVICE "com.github.nirs.vmnet-helper.networks"
+#define OPTIONS_NETWORK_SERVICE "io.github.vmnet-helper.networks"
 
 /* Longest error message options_parse() produces, with the NUL. */
 #define OPTIONS_ERROR_MAX 256
@@ -93,6 +93,7 @@ struct options {
 	const char *user;            /* --user NAME|UID[:GID], NULL if not given */
 	const char *serve_path;      /* --serve-stream PATH, NULL if not given */
 	const char *serve_group;     /* --serve-group GROUP, NULL: the default */
+	const char *pidfile;         /* --pidfile FILE, NULL if not given */
 	struct netopts net;          /* --mtu, --port-forward, --network-id, ... */
 	const char *network_name;    /* --network, NULL without */
 	const char *network_service; /* --network-service, NULL: the default */

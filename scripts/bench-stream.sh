@@ -19,7 +19,8 @@
 # its own interface and helper. Nothing is left behind.
 set -eu
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=bench_prologue.sh
+. "$(dirname "$0")/bench_prologue.sh"
 seconds=10
 max=3
 while getopts t:n: opt; do
@@ -31,14 +32,7 @@ while getopts t:n: opt; do
 done
 shift $((OPTIND - 1))
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench-stream: must run as root (network namespaces)" >&2
-	exit 1
-fi
-for f in build/vmnet-helper build/tools/guest-nic; do
-	[ -x "$top/$f" ] || { echo "bench-stream: $f missing (run make)" >&2; exit 1; }
-done
-command -v iperf3 >/dev/null || { echo "bench-stream: iperf3 missing" >&2; exit 1; }
+bench_require bench-stream "build/vmnet-helper build/tools/guest-nic" iperf3
 
 id=$$
 host=vmnet-bstream-host-$id

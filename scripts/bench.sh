@@ -30,17 +30,10 @@ if [ "${1:-}" = --stream-daemon ]; then
 	exec "$(dirname "$0")/bench-stream.sh" "$@"
 fi
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench: must run as root (network namespaces)" >&2
-	exit 1
-fi
-for f in build/vmnet-client build/vmnet-helper build/tools/guest-nic build/tools/ref-forwarder; do
-	[ -x "$top/$f" ] || { echo "bench: $f missing (run make)" >&2; exit 1; }
-done
-for c in iperf3 valgrind callgrind_annotate; do
-	command -v $c >/dev/null || { echo "bench: $c missing (scripts/setup-deps.sh)" >&2; exit 1; }
-done
+# shellcheck source-path=SCRIPTDIR source=bench_prologue.sh
+. "$(dirname "$0")/bench_prologue.sh"
+bench_require bench "build/vmnet-client build/vmnet-helper build/tools/guest-nic build/tools/ref-forwarder" \
+	"iperf3 valgrind callgrind_annotate"
 /usr/bin/python3 "$top/scripts/bench.py" "$@"
 
 out=$top/docs/bench

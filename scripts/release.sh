@@ -18,7 +18,7 @@
 # commit's time (SOURCE_DATE_EPOCH), owner and group 0 (numeric), fixed
 # modes, gzip without name or time stamp. Layout:
 #	vmnet-helper-VERSION/install.sh
-#	vmnet-helper-VERSION/bin/{vmnet-helper,vmnet-client,vmnet-run}
+#	vmnet-helper-VERSION/bin/{vmnet-helper,vmnet-client,vmnet-run,socket_vmnet}
 #	vmnet-helper-VERSION/share/man/man{1,8}/...
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/{LICENSE,LICENSE.cJSON,...}
 #	vmnet-helper-VERSION/share/doc/vmnet-helper/sudoers.d/...
@@ -88,7 +88,7 @@ sha256() {
 # is broken, a check build only warns.
 DOCS="docs/man/vmnet-helper.8 docs/man/vmnet-client.1 sudoers.d/vmnet-helper
 	sudoers.d/vmnet-helper-closefrom sudoers.d/README.md
-	scripts/macos/launchd/com.github.nirs.vmnet-helper.networks.plist"
+	scripts/macos/launchd/io.github.vmnet-helper.networks.plist"
 
 check_docs() {
 	missing=
@@ -112,8 +112,10 @@ stage() {
 		cp "$2/$prog" "$top/bin/$prog"
 		chmod 0755 "$top/bin/$prog"
 	done
-	# vmnet-run: vmnet-client under the predecessor's name, a copy.
+	# vmnet-run: vmnet-client under the predecessor's name, a copy;
+	# socket_vmnet: vmnet-helper under socket_vmnet's name, a copy.
 	cp "$top/bin/vmnet-client" "$top/bin/vmnet-run"
+	cp "$top/bin/vmnet-helper" "$top/bin/socket_vmnet"
 	for f in $DOCS LICENSE README.md install.sh; do
 		[ -f "$f" ] || continue
 		case $f in

@@ -3,11 +3,14 @@
  * helper.c - vmnet-helper: one vmnet interface, forwarded to one VM socket.
  *
  * main() is the table of contents; each step is a function below, in the
- * same order. Options and the target user are validated first; then
- * inherited fds are closed (before any library call could open one of its
- * own) and what the options name outside the helper (the fd, the shared
- * interface) is checked; then, as root, only the interface is started;
- * then the drop; everything after runs as the user. Steps before the
+ * same order, most of them a call into the module that does the work
+ * (socket_vmnet.c maps socket_vmnet's command line when the program has its
+ * name; serve.c and netsvc.c are the services that run instead of a
+ * helper; iface.c starts the interface, vmsock.c sets up the VM socket,
+ * fwd.c forwards, stats_report.c logs the counters). Options and the target user are validated
+ * first; then inherited fds are closed (before any library call could open one of its own) and what
+ * the options name outside the helper (the fd, the shared interface) is checked; then, as root,
+ * only the interface is started; then the drop; everything after runs as the user. Steps before the
  * interface exists may exit directly; after that every failure goes to
  * the common exit path, which stops forwarding and the interface.
  *
@@ -31,29 +34,28 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <dispatch/dispatch.h>
 
 #include "fwd.h"
+#include "iface.h"
 #include "info.h"
 #include "isolate.h"
 #include "log.h"
 #include "options.h"
-#include "os_version.h"
 #include "priv.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "sock.h"
+#include "socket_vmnet.h"
 #include "stats.h"
+#include "stats_report.h"
 #include "stop.h"
 #include "stream.h"
-#include "netclient.h"
-#include "netstart.h"
 #include "netsvc.h"
 #include "vmnet_if.h"
+#include "vmsock.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -70,9 +72,7 @@ struct helper {
 	dispatch_queue_t control_queue; /* signals and stats */
 	struct vmnet_if vif;
 	enum netopts_api api;   /* how the network options are served */
-	int sock;               /* the VM socket */
-	int lock_fd;            /* --socket: PATH.lock, held */
-	bool socket_bound;      /* --socket: PATH exists and is ours */
+	struct vmsock vs;       /* the VM socket */
 	atomic_bool forwarding; /* both directions run; read by SIGUSR1 */
 	bool not_authorized;    /* vmnet refused the start: no root or entitlement */
 	struct stats stats;
@@ -115,6 +115,17 @@ parse_options(struct helper *h, int argc, char *argv[])
 	}
 }
 
+/* Step: --serve-networks (netsvc.c) or --serve-stream (serve.c) runs instead of a helper. */
+static void
+run_service(const struct helper *h, int argc, char *argv[])
+{
+	if (h->opts.serve_networks)
+		exit(netsvc_main(&h->opts));
+	/* An action given after --serve-stream (--list-shared-interfaces) is done instead. */
+	if (h->opts.serve_path && h->opts.action == OPTIONS_RUN)
+		serve_main(&h->opts, argc, argv);
+}
+
 /* Step: --list-shared-interfaces prints one name a line and exits. */
 static void
 list_shared_interfaces(const struct helper *h)
@@ -127,14 +138,6 @@ list_shared_interfaces(const struct helper *h)
 	    }) < 0)
 		log_fatal("vmnet returned no list of shared interfaces");
 	exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
-}
-
-/* Step: --serve-stream runs the daemon instead (serve.c); it never returns. */
-static void
-serve_stream(const struct helper *h, int argc, char *argv[])
-{
-	if (h->opts.serve_path)
-		serve_main(&h->opts, argc, argv);
 }
 
 /* Step: choose the user to forward as, before anything privileged. */
@@ -290,61 +293,11 @@ setup_control(struct helper *h)
 	catch_pending_signals(h);
 }
 
-/* Step: create the vmnet interface (as root on macOS 15 and earlier). */
+/* Step: create the vmnet interface (iface.c; as root on macOS 15 and earlier). */
 static int
 start_interface(struct helper *h)
 {
-	struct netstart_error err = {"vmnet_start_interface", VMNET_SUCCESS};
-	xpc_object_t desc = NULL;
-	int rc;
-
-	if (h->opts.network_name) {
-		if (netclient_start(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC) <
-		    0)
-			return -1;
-		rc = 0;
-	} else if (h->api == NETOPTS_API_NETWORK) {
-		rc = netstart_network(&h->vif, &h->opts, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
-		                      &err);
-	} else {
-		desc = vmnet_if_describe(&h->opts);
-		if (!desc) {
-			log_error("cannot build the interface description");
-			return -1;
-		}
-		rc = vmnet_if_start(&h->vif, desc, h->host_queue, VMNET_IF_START_TIMEOUT_SEC,
-		                    &err.status);
-		xpc_release(desc);
-		if (rc == 0 && h->opts.net.nforwards)
-			rc = netstart_forwards(&h->vif, &h->opts.net, VMNET_IF_START_TIMEOUT_SEC,
-			                       &err);
-	}
-	if (rc < 0 && errno == ETIMEDOUT) {
-		log_error("vmnet did not start the interface within %d seconds",
-		          VMNET_IF_START_TIMEOUT_SEC);
-		return -1;
-	}
-	if (rc < 0) {
-		log_error("cannot start the vmnet interface: %s (%s, %u) in %s",
-		          vmnet_if_status_meaning(err.status), vmnet_if_status_name(err.status),
-		          err.status, err.what);
-		h->not_authorized =
-		    vmnet_if_status_unauthorized(err.status, !os_version_vmnet_needs_root());
-		return -1;
-	}
-	if (h->vif.max_packet_size < FWD_MIN_FRAME) {
-		log_error("vmnet reported an invalid max packet size %llu",
-		          (unsigned long long)h->vif.max_packet_size);
-		return -1;
-	}
-	if (h->opts.network_name)
-		log_info("started vmnet interface on network %s, max packet size %llu",
-		         h->opts.network_name, (unsigned long long)h->vif.max_packet_size);
-	else
-		log_info("started vmnet interface in %s mode, max packet size %llu",
-		         options_mode_name(h->opts.mode),
-		         (unsigned long long)h->vif.max_packet_size);
-	return 0;
+	return iface_start(&h->vif, &h->opts, h->api, h->host_queue, &h->not_authorized);
 }
 
 /* Step: become the user for good, and check it. */
@@ -390,81 +343,13 @@ print_info(struct helper *h)
 	return rc;
 }
 
-static void
-warn_ignored(const char *reason, int err)
-{
-	if (err)
-		log_warn("ignoring a datagram: %s: %s", reason, strerror(err));
-	else
-		log_warn("ignoring a datagram: %s", reason);
-}
-
-/* Step: --socket: lock PATH and bind it (listen, with --stream), as the user. Return: 0 or -1. */
+/* Step: --socket: lock PATH and bind it (listen, with --stream), as the user (vmsock.c). */
 static int
 bind_socket(struct helper *h)
 {
-	const char *path = h->opts.socket_path;
-
-	if (!path)
-		return 0;
-	h->lock_fd = sock_lock(path);
-	if (h->lock_fd < 0) {
-		if (errno == EWOULDBLOCK)
-			log_error("--socket %s: another helper serves this path", path);
-		else
-			log_error_errno("--socket %s: cannot lock %s%s", path, path,
-			                SOCK_LOCK_SUFFIX);
-		return -1;
-	}
-	h->sock = h->stream ? sock_listen(path, 1) : sock_bind(path);
-	if (h->sock < 0) {
-		if (errno == EEXIST)
-			log_error("--socket %s: cannot bind: the path exists and is not a socket",
-			          path);
-		else if (errno == EADDRINUSE)
-			log_error("--socket %s: cannot bind: another program serves this socket",
-			          path);
-		else
-			log_error_errno("--socket %s: cannot bind", path);
-		return -1;
-	}
-	h->socket_bound = true;
-	return 0;
-}
-
-/* Take the first connection on the listening h->sock (--socket --stream). */
-static enum sock_wait
-accept_client(struct helper *h)
-{
-	int conn = -1;
-	enum sock_wait w = sock_accept(h->sock, stop_fd(), &conn);
-
-	if (w == SOCK_CLIENT) {
-		/* One VM per helper: later connections are refused. */
-		close(h->sock);
-		h->sock = conn;
-	}
-	return w;
-}
-
-/* --socket: wait for the first client (connection, with --stream). Return: 0, 1 stopped, -1. */
-static int
-serve_path(struct helper *h)
-{
-	const char *path = h->opts.socket_path;
-
-	log_info("waiting for a client on %s%s", path, h->stream ? " (stream)" : "");
-	switch (h->stream ? accept_client(h) : sock_wait_client(h->sock, stop_fd(), warn_ignored)) {
-	case SOCK_CLIENT:
-		log_info("serving the client of %s", path);
-		return 0;
-	case SOCK_STOPPED:
-		return 1;
-	case SOCK_WAIT_ERR:
-		break;
-	}
-	log_error_errno("--socket %s: waiting for a client failed", path);
-	return -1;
+	h->vs.path = h->opts.socket_path;
+	h->vs.stream = h->stream;
+	return vmsock_bind(&h->vs);
 }
 
 /* Step: the VM socket, its buffers. Return: 0, 1 (stopped while waiting), -1. */
@@ -475,12 +360,12 @@ setup_socket(struct helper *h)
 	int rc = 0;
 
 	if (h->opts.socket_path)
-		rc = serve_path(h);
+		rc = vmsock_wait_client(&h->vs);
 	else
-		h->sock = h->opts.fd;
+		h->vs.fd = h->opts.fd;
 	if (rc != 0)
 		return rc;
-	sock_size_buffers(h->sock, h->vif.max_packet_size, batch, "socket");
+	sock_size_buffers(h->vs.fd, h->vif.max_packet_size, batch, "socket");
 	return 0;
 }
 
@@ -510,7 +395,7 @@ host_to_vm(struct helper *h)
 static void
 vm_to_host(struct helper *h)
 {
-	struct pollfd pfd[2] = {{.fd = h->sock, .events = POLLIN},
+	struct pollfd pfd[2] = {{.fd = h->vs.fd, .events = POLLIN},
 	                        {.fd = stop_fd(), .events = POLLIN}};
 
 	log_set_component("vm->host");
@@ -541,44 +426,24 @@ free_buffers(struct helper *h)
 		stream_free(&h->vm_stream);
 }
 
-/* --socket: forward only what the connected client sends. Return: 0 or -1. */
-static int
-only_from_client(struct helper *h)
-{
-	struct sockaddr_un peer = {0};
-	socklen_t len = sizeof(peer);
-
-	if (getpeername(h->sock, (struct sockaddr *)&peer, &len) < 0) {
-		log_error_errno("--socket %s: cannot get the client's address",
-		                h->opts.socket_path);
-		return -1;
-	}
-	if (fwd_only_from(&h->fwd, &peer, len) < 0) {
-		log_error_errno("--socket %s: cannot check the senders of datagrams",
-		                h->opts.socket_path);
-		return -1;
-	}
-	return 0;
-}
-
 /* Step: buffers, the vmnet event callback, the vm->host loop. */
 static int
 start_forwarding(struct helper *h)
 {
 	unsigned batch = fwd_batch_size(h->vif.max_packet_size, h->vif.read_max, h->vif.write_max);
 
-	if (fwd_init(&h->fwd, h->vif.iface, h->sock, h->vif.max_packet_size, batch, &h->stats) <
+	if (fwd_init(&h->fwd, h->vif.iface, h->vs.fd, h->vif.max_packet_size, batch, &h->stats) <
 	    0) {
 		log_error_errno("cannot allocate forwarding buffers");
 		return -1;
 	}
 	/* A stream is its one connection: there is no sender to check. */
-	if (h->opts.socket_path && !h->stream && only_from_client(h) < 0) {
+	if (h->opts.socket_path && !h->stream && vmsock_only_from_client(&h->vs, &h->fwd) < 0) {
 		fwd_free(&h->fwd);
 		return -1;
 	}
 	if (h->stream) {
-		if (stream_init(&h->vm_stream, h->sock, h->vif.max_packet_size, batch) < 0) {
+		if (stream_init(&h->vm_stream, h->vs.fd, h->vif.max_packet_size, batch) < 0) {
 			log_error_errno("cannot allocate stream buffers");
 			fwd_free(&h->fwd);
 			return -1;
@@ -607,31 +472,12 @@ start_forwarding(struct helper *h)
 }
 
 static void
-report_stats(struct helper *h)
-{
-	struct timespec real, mono;
-	char *line;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	line = stats_json(&h->stats, &real, &mono);
-	if (!line) {
-		log_warn("cannot format statistics");
-		return;
-	}
-	log_set_component("stats");
-	log_info("%s", line);
-	log_set_component(NULL);
-	free(line);
-}
-
-static void
 on_signal(struct helper *h, int sig)
 {
 	switch (sig) {
 	case SIGUSR1:
 		if (h->forwarding)
-			report_stats(h);
+			stats_report(&h->stats);
 		break;
 	case SIGINT:
 		stop_request(EXIT_SUCCESS, "received SIGINT");
@@ -645,27 +491,12 @@ on_signal(struct helper *h, int sig)
 	}
 }
 
-/* Step: --stats-interval: a timer on the control queue. */
+/* Step: --stats-interval: a timer on the control queue (stats_report.c). */
 static void
 start_stats(struct helper *h)
 {
-	uint64_t interval = (uint64_t)h->opts.stats_interval * NSEC_PER_SEC;
-	dispatch_source_t timer;
-
-	if (!h->opts.stats_interval)
-		return;
-	timer = dispatch_source_create(DISPATCH_SOURCE_TYPE_TIMER, 0, 0, h->control_queue);
-	if (!timer) {
-		log_warn("cannot create the stats timer; no periodic stats");
-		return;
-	}
-	dispatch_source_set_timer(timer, dispatch_time(DISPATCH_TIME_NOW, (int64_t)interval),
-	                          interval, interval / 100);
-	dispatch_source_set_event_handler(timer, ^{
-		report_stats(h);
-	});
-	dispatch_resume(timer);
-	log_info("reporting stats every %u seconds", h->opts.stats_interval);
+	if (h->opts.stats_interval)
+		stats_report_every(&h->stats, h->opts.stats_interval, h->control_queue);
 }
 
 /* Step: resource limits for the rest of the run. */
@@ -724,56 +555,23 @@ stop_forwarding(struct helper *h)
 	dispatch_sync_f(h->host_queue, NULL, queue_drained);
 	dispatch_sync_f(h->vm_queue, NULL, queue_drained);
 	h->forwarding = false;
-	report_stats(h);
+	stats_report(&h->stats);
 	free_buffers(h);
-}
-
-/* Exit path: stop the interface, if it started. Return: 0 or -1. */
-static int
-stop_interface(struct helper *h)
-{
-	vmnet_return_t status;
-
-	if (!h->vif.iface)
-		return 0;
-	if (vmnet_if_stop(&h->vif, VMNET_IF_STOP_TIMEOUT_SEC, &status) < 0) {
-		if (errno == ETIMEDOUT)
-			log_error("vmnet did not stop the interface within %d seconds",
-			          VMNET_IF_STOP_TIMEOUT_SEC);
-		else
-			log_error("cannot stop the vmnet interface: %s (%s, %u)",
-			          vmnet_if_status_meaning(status), vmnet_if_status_name(status),
-			          status);
-		return -1;
-	}
-	log_info("stopped vmnet interface");
-	return 0;
-}
-
-/* Exit path: remove what --socket created: the socket, then the lock. */
-static void
-remove_socket(struct helper *h)
-{
-	if (h->socket_bound)
-		sock_remove(h->opts.socket_path);
-	if (h->lock_fd >= 0)
-		sock_unlock(h->opts.socket_path, h->lock_fd);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static struct helper h = {.sock = -1, .lock_fd = -1};
+	static struct helper h = {.vs = {.fd = -1, .lock_fd = -1}};
 	int status = EXIT_FAILURE;
 	int rc;
 
 	block_signals();
 	log_init("main");
+	socket_vmnet_command_line(&argc, &argv);
 	parse_options(&h, argc, argv);
-	if (h.opts.serve_networks)
-		return netsvc_main(&h.opts);
+	run_service(&h, argc, argv);
 	list_shared_interfaces(&h);
-	serve_stream(&h, argc, argv);
 	select_user(&h);
 	isolate(&h);
 	check_environment(&h);
@@ -797,8 +595,8 @@ out:
 	if (stop_requested())
 		log_info("stopping: %s", stop_reason());
 	stop_forwarding(&h);
-	if (stop_interface(&h) < 0)
+	if (iface_stop(&h.vif) < 0)
 		status = EXIT_FAILURE;
-	remove_socket(&h);
+	vmsock_remove(&h.vs);
 	return h.not_authorized ? VMNET_IF_EXIT_NOT_AUTHORIZED : status;
 }

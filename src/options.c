@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * options.c - table-driven parsing of vmnet-helper's options (see options.h).
+ * options.c - table-driven parsing of vmnet-helper's options (see options.h);
+ * the rules between them, once all are parsed, are options_rules.c's.
  *
  * Own parser instead of getopt_long(): it has no global state, so tests and
  * vmnet-client can call it many times, and it reports errors as a message
@@ -17,25 +18,7 @@
 #include <sys/un.h>
 
 #include "num.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* State of one options_parse() call. */
-struct parse {
-	struct options *opts;
-	struct in_addr start, end, mask;
-	uint64_t seen;    /* bit i: table entry i was given */
-	const char *name; /* of the option being applied */
-	const char *reason;
-	char reason_buf[160];
-};
-
-typedef int (*option_setter)(struct parse *p, const char *value);
-
-struct option_entry {
-	struct options_spec spec;
-	option_setter set;
-};
+#include "options_internal.h"
 
 static int reasonf(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -275,13 +258,13 @@ set_version(struct parse *p, const char *value)
 }
 
 /* The network options: netopts.c parses them. */
-static int
-set_net(struct parse *p, const char *value)
+int
+options_set_net(struct parse *p, const char *value)
 {
 	return netopts_set(&p->opts->net, p->name, value, &p->reason);
 }
 
-/* Named networks of a network service (netsvc.c, netclient.c). */
+/* A non-empty string: the service options (netsvc.c, netclient.c), --pidfile. */
 static int
 set_service_string(struct parse *p, const char *value, const char **out, const char *what)
 {
@@ -289,6 +272,12 @@ set_service_string(struct parse *p, const char *value, const char **out, const c
 		return reasonf(p, "empty %s", what);
 	*out = value;
 	return 0;
+}
+
+static int
+set_pidfile(struct parse *p, const char *value)
+{
+	return set_service_string(p, value, &p->opts->pidfile, "path");
 }
 
 static int
@@ -326,7 +315,7 @@ set_help(struct parse *p, const char *value)
 }
 
 /* The option table: the order is the order of --help. */
-static const struct option_entry table[] = {
+const struct option_entry options_table[] = {
     {{"fd", 'f', true, OPTIONS_F_CONNECTION, "FD",
       "forward to this connected unix datagram socket"},
      set_fd},
@@ -339,6 +328,9 @@ static const struct option_entry table[] = {
     {{"serve-group", 0, true, OPTIONS_F_CONNECTION, "GROUP",
       "--serve-stream: members of GROUP may connect (default staff)"},
      set_serve_group},
+    {{"pidfile", 0, true, OPTIONS_F_CONNECTION, "FILE",
+      "--serve-stream: the daemon's pid in FILE while it runs (pkill -F FILE stops it)"},
+     set_pidfile},
     {{"stream", 0, false, 0, NULL,
       "a unix stream socket, each frame after a 4-byte length (QEMU -netdev stream)"},
      set_stream},
@@ -360,32 +352,35 @@ static const struct option_entry table[] = {
     {{"enable-tso", 0, false, 0, NULL, "enable TCP segmentation offload (64 KiB frames)"}, set_tso},
     {{"enable-checksum-offload", 0, false, 0, NULL, "enable checksum offload"},
      set_checksum_offload},
-    {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (shared, host)"}, set_net},
+    {{"mtu", 0, true, 0, "N", "network MTU, 576 to 9000 (shared, host)"}, options_set_net},
     {{"ipv6-prefix", 0, true, 0, "PREFIX", "IPv6 ULA prefix/length of the network (macOS 26)"},
-     set_net},
-    {{"disable-dhcp", 0, false, 0, NULL, "no DHCP server on the network (macOS 26)"}, set_net},
-    {{"disable-dns-proxy", 0, false, 0, NULL, "no DNS proxy on the network (macOS 26)"}, set_net},
+     options_set_net},
+    {{"disable-dhcp", 0, false, 0, NULL, "no DHCP server on the network (macOS 26)"},
+     options_set_net},
+    {{"disable-dns-proxy", 0, false, 0, NULL, "no DNS proxy on the network (macOS 26)"},
+     options_set_net},
     {{"disable-nat44", 0, false, 0, NULL, "no IPv4 NAT to the outside (shared, macOS 26)"},
-     set_net},
+     options_set_net},
     {{"disable-nat66", 0, false, 0, NULL, "no IPv6 NAT to the outside (shared, macOS 26)"},
-     set_net},
+     options_set_net},
     {{"disable-router-advertisement", 0, false, 0, NULL,
       "no IPv6 router advertisements (macOS 26)"},
-     set_net},
+     options_set_net},
     {{"external-interface", 0, true, 0, "NAME", "uplink of the shared network (macOS 26)"},
-     set_net},
+     options_set_net},
     {{"dhcp-reservation", 0, true, 0, "RESERVATION", "MAC=IPV4 fixed lease, repeatable (macOS 26)"},
-     set_net},
+     options_set_net},
     {{"port-forward", 0, true, 0, "RULE",
       "PROTO:[HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT, repeatable (shared)"},
-     set_net},
+     options_set_net},
     {{"network-id", 0, true, 0, "UUID", "isolated host network without DHCP, shared by id"},
-     set_net},
+     options_set_net},
     {{"host-ip-address", 0, true, 0, "ADDR", "host's IPv4 address on the --network-id network"},
-     set_net},
-    {{"host-subnet-mask", 0, true, 0, "MASK", "its subnet mask (with --host-ip-address)"}, set_net},
+     options_set_net},
+    {{"host-subnet-mask", 0, true, 0, "MASK", "its subnet mask (with --host-ip-address)"},
+     options_set_net},
     {{"host-ipv6-address", 0, true, 0, "ADDR", "host's IPv6 address on the --network-id network"},
-     set_net},
+     options_set_net},
     {{"network", 0, true, 0, "NAME", "join the named network of a network service (macOS 26)"},
      set_network},
     {{"network-service", 0, true, 0, "SERVICE",
@@ -410,14 +405,18 @@ static const struct option_entry table[] = {
     {{"help", 'h', false, OPTIONS_F_ACTION, NULL, "print this help"}, set_help},
 };
 
-_Static_assert(ARRAY_SIZE(table) <= 64, "parse.seen has one bit per option");
+const size_t options_table_len = ARRAY_SIZE(options_table);
 
-static const struct option_entry *
-entry_long(const char *name, size_t len)
+_Static_assert(ARRAY_SIZE(options_table) <= 64, "parse.seen has one bit per option");
+
+/* options_entry_long() - the table entry of long option @name (@len bytes), or NULL */
+const struct option_entry *
+options_entry_long(const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		if (strlen(table[i].spec.name) == len && memcmp(table[i].spec.name, name, len) == 0)
-			return &table[i];
+	for (size_t i = 0; i < ARRAY_SIZE(options_table); i++) {
+		if (strlen(options_table[i].spec.name) == len &&
+		    memcmp(options_table[i].spec.name, name, len) == 0)
+			return &options_table[i];
 	}
 	return NULL;
 }
@@ -425,9 +424,9 @@ entry_long(const char *name, size_t len)
 static const struct option_entry *
 entry_short(char c)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		if (c != 0 && table[i].spec.short_name == c)
-			return &table[i];
+	for (size_t i = 0; i < ARRAY_SIZE(options_table); i++) {
+		if (c != 0 && options_table[i].spec.short_name == c)
+			return &options_table[i];
 	}
 	return NULL;
 }
@@ -442,7 +441,7 @@ entry_short(char c)
 const struct options_spec *
 options_lookup_long(const char *name, size_t len)
 {
-	const struct option_entry *e = entry_long(name, len);
+	const struct option_entry *e = options_entry_long(name, len);
 
 	return e ? &e->spec : NULL;
 }
@@ -474,7 +473,7 @@ options_mode_name(enum options_mode mode)
 static int
 apply(struct parse *p, const struct option_entry *e, const char *value, char *error)
 {
-	uint64_t bit = UINT64_C(1) << (e - table);
+	uint64_t bit = UINT64_C(1) << (e - options_table);
 
 	if ((p->seen & bit) && !netopts_is_repeatable(e->spec.name)) {
 		snprintf(error, OPTIONS_ERROR_MAX, "--%s: given more than once", e->spec.name);
@@ -497,7 +496,7 @@ parse_long(struct parse *p, int argc, char *const argv[], int *i, char *error)
 	const char *name = argv[*i] + 2;
 	const char *eq = strchr(name, '=');
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
-	const struct option_entry *e = entry_long(name, len);
+	const struct option_entry *e = options_entry_long(name, len);
 	const char *value = NULL;
 
 	if (!e) {
@@ -553,129 +552,6 @@ parse_short(struct parse *p, int argc, char *const argv[], int *i, char *error)
 	return 0;
 }
 
-static bool
-given(const struct parse *p, const char *name)
-{
-	return p->seen & (UINT64_C(1) << (entry_long(name, strlen(name)) - table));
-}
-
-/*
- * options_describes_network() - whether @spec describes the network an
- * interface gets (mode, addresses, the network options), which a named
- * network of a network service decides instead
- */
-bool
-options_describes_network(const struct options_spec *spec)
-{
-	static const char *const classic[] = {"operation-mode", "shared-interface", "start-address",
-	                                      "end-address",    "subnet-mask",      "nat66-prefix"};
-	const struct option_entry *e = entry_long(spec->name, strlen(spec->name));
-
-	if (e != NULL && e->set == set_net)
-		return true;
-	for (size_t i = 0; i < ARRAY_SIZE(classic); i++) {
-		if (strcmp(spec->name, classic[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Rules of --network and --serve-networks. Return: 0 or -1. */
-static int
-check_service_rules(const struct parse *p, char *error)
-{
-	const struct options *o = p->opts;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(table); i++) {
-		const char *name = table[i].spec.name;
-
-		if (!(p->seen & (UINT64_C(1) << i)))
-			continue;
-		if (o->network_name && (options_describes_network(&table[i].spec) ||
-		                        strcmp(name, "interface-id") == 0)) {
-			snprintf(error, OPTIONS_ERROR_MAX,
-			         "--network and --%s: cannot be used together (the named network "
-			         "decides)",
-			         name);
-			return -1;
-		}
-		if (o->serve_networks && strcmp(name, "serve-networks") != 0 &&
-		    strcmp(name, "network-service") != 0 && strcmp(name, "network-config") != 0 &&
-		    strcmp(name, "verbose") != 0) {
-			snprintf(error, OPTIONS_ERROR_MAX,
-			         "--serve-networks and --%s: cannot be used together", name);
-			return -1;
-		}
-	}
-	if (!o->network_name && !o->serve_networks && (o->network_service || o->network_config)) {
-		snprintf(error, OPTIONS_ERROR_MAX,
-		         "--%s: only valid with --network or --serve-networks",
-		         o->network_service ? "network-service" : "network-config");
-		return -1;
-	}
-	return 0;
-}
-
-/* Rules between options, checked after all were parsed. Return: 0 or -1. */
-static int
-check_rules(struct parse *p, char *error)
-{
-	const struct options *o = p->opts;
-	const char *mode = options_mode_name(o->mode);
-	int n_addr = given(p, "start-address") + given(p, "end-address") + given(p, "subnet-mask");
-	const char *reason;
-
-#define FAIL(...) (snprintf(error, OPTIONS_ERROR_MAX, __VA_ARGS__), -1)
-	if (check_service_rules(p, error) < 0)
-		return -1;
-	if (o->serve_networks)
-		return 0;
-	if ((o->fd >= 0) + !!o->socket_path + !!o->serve_path > 1)
-		return FAIL("--fd, --socket, --serve-stream: only one of them may be given");
-	if (o->fd < 0 && !o->socket_path && !o->serve_path)
-		return FAIL("--fd, --socket or --serve-stream: one of them is required");
-	if (o->serve_group && !o->serve_path)
-		return FAIL("--serve-group: only valid with --serve-stream");
-	if (o->serve_path && o->has_interface_id)
-		return FAIL("--interface-id: not valid with --serve-stream (each connection "
-		            "gets its own interface)");
-	if (o->serve_path && o->user)
-		return FAIL("--user: not valid with --serve-stream (each connection runs as "
-		            "its peer)");
-	if (o->mode == OPTIONS_MODE_BRIDGED && !o->shared_interface)
-		return FAIL("--operation-mode bridged: requires --shared-interface");
-	if (o->mode != OPTIONS_MODE_BRIDGED && o->shared_interface)
-		return FAIL("--shared-interface: only valid with --operation-mode bridged");
-	if (n_addr && o->mode == OPTIONS_MODE_BRIDGED)
-		return FAIL("--start-address, --end-address, --subnet-mask: not valid in %s mode",
-		            mode);
-	if (n_addr && n_addr < 3)
-		return FAIL(
-		    "--start-address, --end-address, --subnet-mask: give all three or none");
-	if (n_addr && addr_check_dhcp_range(p->start, p->end, p->mask, &reason) < 0)
-		return FAIL("--start-address, --end-address, --subnet-mask: %s", reason);
-	if (o->enable_isolation && o->mode == OPTIONS_MODE_BRIDGED)
-		return FAIL("--enable-isolation: not valid in %s mode", mode);
-	if (o->has_nat66_prefix && o->mode != OPTIONS_MODE_SHARED)
-		return FAIL("--nat66-prefix: only valid in shared mode");
-#undef FAIL
-	p->opts->has_dhcp_range = n_addr == 3;
-	return netopts_check(&p->opts->net,
-	                     &(struct netopts_context){
-	                         .shared = o->mode == OPTIONS_MODE_SHARED,
-	                         .host = o->mode == OPTIONS_MODE_HOST,
-	                         .bridged = o->mode == OPTIONS_MODE_BRIDGED,
-	                         .has_dhcp_range = n_addr == 3,
-	                         .start = p->start,
-	                         .end = p->end,
-	                         .mask = p->mask,
-	                         .has_nat66_prefix = o->has_nat66_prefix,
-	                         .has_interface_id = o->has_interface_id,
-	                     },
-	                     error);
-}
-
 /*
  * options_parse() - parse and validate the helper's command line
  * @argc, @argv:	as given to main(); argv[0] is skipped
@@ -714,15 +590,15 @@ options_parse(int argc, char *const argv[], struct options *opts, char error[OPT
 		if (opts->action != OPTIONS_RUN)
 			return 0;
 	}
-	return check_rules(&p, error);
+	return options_check_rules(&p, error);
 }
 
 /* options_print_table() - print one line per option, except @skip_flags ones */
 void
 options_print_table(FILE *out, unsigned skip_flags)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		const struct options_spec *s = &table[i].spec;
+	for (size_t i = 0; i < ARRAY_SIZE(options_table); i++) {
+		const struct options_spec *s = &options_table[i].spec;
 		char left[48];
 
 		if (s->flags & skip_flags)
@@ -747,6 +623,7 @@ options_usage(FILE *out)
 	             "       " OPTIONS_PROGRAM " --serve-networks [--network-config PATH] "
 	             "[--network-service SERVICE] [-v]\n"
 	             "       " OPTIONS_PROGRAM " --list-shared-interfaces | --version | --help\n"
+	             "       socket_vmnet [socket_vmnet options] SOCKET\n"
 	             "\n"
 	             "Create one vmnet interface, print its parameters as one JSON line on\n"
 	             "stdout, drop root, and forward Ethernet frames between the interface\n"

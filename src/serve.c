@@ -20,6 +20,12 @@
  * reach it. It never starts a dispatch queue, so fork() is safe. Stopping
  * the parent (SIGTERM, SIGINT, SIGHUP) removes PATH; running children
  * keep serving their VMs until those disconnect.
+ *
+ * With --pidfile the parent's pid is written once PATH listens and the
+ * file is removed with PATH, so `pkill -F FILE` (Lima's way to stop
+ * socket_vmnet) stops exactly this daemon (pidfile.c). The children exec
+ * this file with argv[0] "vmnet-helper", so they are ordinary helpers even
+ * when the daemon runs under the name socket_vmnet (socket_vmnet.c).
  */
 #include "serve.h"
 
@@ -41,6 +47,7 @@
 #include "client_os.h"
 #include "log.h"
 #include "num.h"
+#include "pidfile.h"
 #include "sock.h"
 
 /* Connections the kernel queues while the parent forks. */
@@ -62,10 +69,19 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/* The daemon's own options, which its children do not get. */
+static bool
+daemon_option(const struct options_spec *spec)
+{
+	return spec &&
+	       (strcmp(spec->name, "serve-stream") == 0 || strcmp(spec->name, "serve-group") == 0 ||
+	        strcmp(spec->name, "pidfile") == 0);
+}
+
 /*
  * serve_child_argv() - the child's command line: @self, "--fd 3", then the
- * daemon's arguments without --serve-stream and --serve-group (and their
- * values, in either "--name value" or "--name=value" form)
+ * daemon's arguments without --serve-stream, --serve-group and --pidfile
+ * (and their values, in either "--name value" or "--name=value" form)
  * @out:	filled with at most @max pointers, NULL-terminated
  *
  * Return: 0, or -1 if @max is too small
@@ -93,8 +109,7 @@ serve_child_argv(int argc, char *const argv[], char *self, char **out, size_t ma
 			spec = options_lookup_long(a + 2, len - 2);
 		else if (a[0] == '-' && a[1] != '\0' && !a[2])
 			spec = options_lookup_short(a[1]);
-		drop = spec && (strcmp(spec->name, "serve-stream") == 0 ||
-		                strcmp(spec->name, "serve-group") == 0);
+		drop = daemon_option(spec);
 		if (!drop)
 			out[n++] = argv[i];
 		/* A value in the next argument goes with its option. */
@@ -108,9 +123,9 @@ serve_child_argv(int argc, char *const argv[], char *self, char **out, size_t ma
 	return 0;
 }
 
-/* Child: become "vmnet-helper --fd 3 ..." for this connection. */
+/* Child: become "vmnet-helper --fd 3 ..." (the program at @self) for this connection. */
 static _Noreturn void
-exec_child(int conn, uid_t uid, gid_t gid, char **child_argv)
+exec_child(int conn, uid_t uid, gid_t gid, const char *self, char **child_argv)
 {
 	char uid_s[ID_STRLEN], gid_s[ID_STRLEN];
 
@@ -124,7 +139,7 @@ exec_child(int conn, uid_t uid, gid_t gid, char **child_argv)
 	if ((conn == SERVE_CHILD_FD || dup2(conn, SERVE_CHILD_FD) == SERVE_CHILD_FD) &&
 	    setenv("SUDO_UID", uid_s, 1) == 0 && setenv("SUDO_GID", gid_s, 1) == 0) {
 		/* dup2() cleared close-on-exec on fd 3; everything else is closed. */
-		execv(child_argv[0], child_argv);
+		execv(self, child_argv);
 	}
 	log_error_errno("cannot start the helper for a connection");
 	_exit(EXIT_FAILURE);
@@ -132,7 +147,7 @@ exec_child(int conn, uid_t uid, gid_t gid, char **child_argv)
 
 /* Accept one connection and fork its child. Errors are logged, not fatal. */
 static void
-accept_one(int lsock, char **child_argv)
+accept_one(int lsock, const char *self, char **child_argv)
 {
 	uid_t uid;
 	gid_t gid;
@@ -151,7 +166,7 @@ accept_one(int lsock, char **child_argv)
 	}
 	pid = fork();
 	if (pid == 0)
-		exec_child(conn, uid, gid, child_argv);
+		exec_child(conn, uid, gid, self, child_argv);
 	if (pid < 0)
 		log_warn_errno("cannot fork for a connection of uid %u", (unsigned)uid);
 	else
@@ -249,7 +264,7 @@ listen_path(const char *path, gid_t gid)
 
 /* Wait for connections and signals until asked to stop. */
 static void
-run(int lsock, char **child_argv)
+run(int lsock, const char *self, char **child_argv)
 {
 	struct pollfd pfd[2] = {{.fd = lsock, .events = POLLIN},
 	                        {.fd = signal_pipe[0], .events = POLLIN}};
@@ -271,23 +286,56 @@ run(int lsock, char **child_argv)
 			return;
 		}
 		if (pfd[0].revents)
-			accept_one(lsock, child_argv);
+			accept_one(lsock, self, child_argv);
 	}
+}
+
+/* Lock and listen on PATH, then write --pidfile. Return: the listening socket, or -1. */
+static int
+start_serving(const struct options *opts, gid_t gid, int *lock, struct pidfile *pf)
+{
+	const char *path = opts->serve_path;
+	int lsock;
+
+	*lock = sock_lock(path);
+	if (*lock < 0 && errno == EWOULDBLOCK)
+		log_fatal("--serve-stream %s: another daemon serves this path", path);
+	if (*lock < 0)
+		log_fatal_errno("--serve-stream %s: cannot lock %s%s", path, path,
+		                SOCK_LOCK_SUFFIX);
+	lsock = listen_path(path, gid);
+	if (lsock < 0)
+		return -1;
+	/* Written once the socket is there, as socket_vmnet does: the pid means ready. */
+	if (opts->pidfile && pidfile_create(pf, opts->pidfile) < 0) {
+		if (errno == EEXIST)
+			log_error("--pidfile %s: exists (another daemon's, or not a regular file)",
+			          opts->pidfile);
+		else
+			log_error_errno("--pidfile %s: cannot create", opts->pidfile);
+		close(lsock);
+		sock_remove(path);
+		return -1;
+	}
+	return lsock;
 }
 
 /*
  * serve_main() - run the daemon; never returns
  *
  * Exit status: 0 after a stop signal; 1 when it cannot start (not root,
- * an unknown group, PATH served by another daemon or not a socket).
+ * an unknown group, PATH served by another daemon or not a socket, a
+ * --pidfile that exists for a running daemon or cannot be created).
  */
 void
 serve_main(const struct options *opts, int argc, char *argv[])
 {
 	const char *path = opts->serve_path;
 	const char *group = opts->serve_group ? opts->serve_group : SERVE_DEFAULT_GROUP;
+	static char name[] = OPTIONS_PROGRAM;
 	char self[PATH_MAX];
 	char **child_argv = calloc((size_t)argc + 4, sizeof(*child_argv));
+	struct pidfile pf = {.fd = -1};
 	int lock, lsock;
 	gid_t gid;
 
@@ -297,25 +345,21 @@ serve_main(const struct options *opts, int argc, char *argv[])
 	log_set_component("serve");
 	if (group_id(group, &gid) < 0)
 		log_fatal("--serve-group: invalid value '%s': no such group", group);
+	/* The children are vmnet-helper, whatever name (socket_vmnet) the daemon has. */
 	if (!child_argv || client_os_self_path(self, sizeof(self)) < 0 ||
-	    serve_child_argv(argc, argv, self, child_argv, (size_t)argc + 4) < 0)
+	    serve_child_argv(argc, argv, name, child_argv, (size_t)argc + 4) < 0)
 		log_fatal_errno("cannot prepare the helpers' command line");
-	lock = sock_lock(path);
-	if (lock < 0 && errno == EWOULDBLOCK)
-		log_fatal("--serve-stream %s: another daemon serves this path", path);
-	if (lock < 0)
-		log_fatal_errno("--serve-stream %s: cannot lock %s%s", path, path,
-		                SOCK_LOCK_SUFFIX);
 	setup_signals();
-	lsock = listen_path(path, gid);
+	lsock = start_serving(opts, gid, &lock, &pf);
 	if (lsock < 0) {
 		sock_unlock(path, lock);
 		exit(EXIT_FAILURE);
 	}
 	log_info("serving %s for group %s: one interface per connection", path, group);
-	run(lsock, child_argv);
+	run(lsock, self, child_argv);
 	close(lsock);
 	sock_remove(path);
+	pidfile_remove(&pf);
 	sock_unlock(path, lock);
 	free(child_argv);
 	exit(EXIT_SUCCESS);

@@ -17,13 +17,14 @@ import tempfile
 from conftest import BUILD
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PROGRAMS = ("vmnet-helper", "vmnet-client", "vmnet-run")
+PROGRAMS = ("vmnet-helper", "vmnet-client", "vmnet-run", "socket_vmnet")
 
 # Release-layout path -> path in the source tree.
 LAYOUT = {
     "bin/vmnet-helper": "build/vmnet-helper",
     "bin/vmnet-client": "build/vmnet-client",
     "bin/vmnet-run": "build/vmnet-run",
+    "bin/socket_vmnet": "build/socket_vmnet",
     "share/man/man8/vmnet-helper.8": "docs/man/vmnet-helper.8",
     "share/man/man1/vmnet-client.1": "docs/man/vmnet-client.1",
     "share/doc/vmnet-helper/sudoers.d/vmnet-helper": "sudoers.d/vmnet-helper",

@@ -54,7 +54,8 @@ def scapy():
 class Helper:
     """A running vmnet-helper: stdout and stderr collected by threads."""
 
-    def __init__(self, ns, args, pass_fds=(), user=USER, extra_env=None, **popen):
+    def __init__(self, ns, args, pass_fds=(), user=USER, extra_env=None, program=HELPER,
+                 **popen):
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
         env.update(extra_env or {})
         # Sanitizer settings, for runs against an instrumented build.
@@ -65,7 +66,7 @@ class Helper:
             env["SUDO_UID"] = str(user)
             env["SUDO_GID"] = str(user)
         self.proc = ns.popen(
-            [HELPER] + [str(a) for a in args],
+            [program] + [str(a) for a in args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=pass_fds,
@@ -204,6 +205,25 @@ class VM:
                 return reply[s.ARP].hwsrc
         return None
 
+    def dhcp_exchange(self, xid, options, reply_type):
+        """Send a DHCP message, retransmitting as a client does; the reply or None."""
+        s = scapy()
+        msg = (
+            s.Ether(src=self.mac, dst="ff:ff:ff:ff:ff:ff")
+            / s.IP(src="0.0.0.0", dst="255.255.255.255")
+            / s.UDP(sport=68, dport=67)
+            / s.BOOTP(chaddr=bytes.fromhex(self.mac.replace(":", "")), xid=xid, flags=0x8000)
+            / s.DHCP(options=options + ["end"])
+        )
+        for _ in range(5):
+            self.send(msg)
+            reply = self.recv(lambda f: s.BOOTP in f and f[s.BOOTP].xid == xid
+                              and ("message-type", reply_type) in f[s.DHCP].options,
+                              wait=WAIT / 2)
+            if reply is not None:
+                return reply
+        return None
+
     def close(self):
         self.sock.close()
 
@@ -335,24 +355,9 @@ def test_dhcp_lease(fd_helper):
     s = scapy()
     h, vm, info = fd_helper()
     xid = 0x1234ABCD
-    mac = bytes.fromhex(vm.mac.replace(":", ""))
 
     def exchange(options, reply_type):
-        """Send a DHCP message, retransmitting as a client does; the reply."""
-        msg = (
-            s.Ether(src=vm.mac, dst="ff:ff:ff:ff:ff:ff")
-            / s.IP(src="0.0.0.0", dst="255.255.255.255")
-            / s.UDP(sport=68, dport=67)
-            / s.BOOTP(chaddr=mac, xid=xid, flags=0x8000)
-            / s.DHCP(options=options + ["end"])
-        )
-        for _ in range(5):
-            vm.send(msg)
-            reply = vm.recv(lambda f: s.BOOTP in f and f[s.BOOTP].xid == xid
-                            and ("message-type", reply_type) in f[s.DHCP].options, wait=WAIT / 2)
-            if reply is not None:
-                return reply
-        return None
+        return vm.dhcp_exchange(xid, options, reply_type)
 
     offer = exchange([("message-type", "discover")], 2)
     assert offer is not None

@@ -16,7 +16,7 @@ import tarfile
 
 import pytest
 
-from installkit import BUILD, DIRS, LAYOUT, REPO, make_archive, make_source_tree, run_install, safe_tmpdir, tree
+from installkit import BUILD, DIRS, LAYOUT, PROGRAMS, REPO, make_archive, make_source_tree, run_install, safe_tmpdir, tree
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="install.sh tests need root")
 
@@ -454,7 +454,7 @@ def test_symlink_in_archive_is_refused(work):
 
 
 def test_make_install_and_uninstall_with_destdir(work):
-    for name in ("vmnet-helper", "vmnet-client", "vmnet-run"):
+    for name in PROGRAMS:
         if not os.path.exists(os.path.join(BUILD, name)):
             pytest.fail("%s/%s missing: run make first" % (BUILD, name))
     destdir = os.path.join(work["root"], "stage")
@@ -568,7 +568,7 @@ def mac_install(w, src, *args, check=True):
 
 def mac_archive(w, **kwargs):
     """A release archive with the launch agent template a Mac's install needs."""
-    rel = "share/doc/vmnet-helper/launchd/com.github.nirs.vmnet-helper.networks.plist"
+    rel = "share/doc/vmnet-helper/launchd/io.github.vmnet-helper.networks.plist"
     with open(os.path.join(REPO, "scripts", "macos", "launchd", os.path.basename(rel)), "rb") as f:
         data = f.read()
     info = tarfile.TarInfo("vmnet-helper-9.8.7/" + rel)
@@ -610,14 +610,20 @@ def test_mac_refuses_an_unsigned_helper_it_cannot_sign(mac):
     assert not os.path.exists(mac["prefix"])
 
 
+def agent_source_and_dir(w, label):
+    """Put the launch agent template in the source tree; a new agents directory."""
+    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
+    os.makedirs(os.path.join(w["src"], os.path.dirname(template)))
+    shutil.copy2(os.path.join(REPO, template), os.path.join(w["src"], template))
+    agents = os.path.join(w["root"], "LaunchAgents")
+    os.mkdir(agents, 0o755)
+    return agents
+
+
 def test_launch_agent_rendered_and_removed(work):
     """The network service's launch agent (macOS; a directory is given here)."""
-    label = "com.github.nirs.vmnet-helper.networks"
-    template = os.path.join("scripts", "macos", "launchd", label + ".plist")
-    os.makedirs(os.path.join(work["src"], os.path.dirname(template)))
-    shutil.copy2(os.path.join(REPO, template), os.path.join(work["src"], template))
-    agents = os.path.join(work["root"], "LaunchAgents")
-    os.mkdir(agents, 0o755)
+    label = "io.github.vmnet-helper.networks"
+    agents = agent_source_and_dir(work, label)
     install(work, "--no-sudoers", "--launch-agents-dir", agents)
     agent = os.path.join(agents, label + ".plist")
     st = os.lstat(agent)
@@ -629,4 +635,22 @@ def test_launch_agent_rendered_and_removed(work):
     cp = install(work, "--no-sudoers", "--launch-agents-dir", agents)
     assert "unchanged" in cp.stdout.splitlines()[-1]
     install(work, "--uninstall")
+    assert os.listdir(agents) == []
+
+
+def test_uninstall_removes_the_agent_of_the_old_label(work):
+    """Earlier installs named the agent com.github.nirs.vmnet-helper.networks:
+    an uninstall from such a manifest removes it too."""
+    label, old = "io.github.vmnet-helper.networks", "com.github.nirs.vmnet-helper.networks"
+    agents = agent_source_and_dir(work, label)
+    install(work, "--no-sudoers", "--launch-agents-dir", agents)
+    # Make the install look like an earlier one: the agent and its manifest line renamed.
+    os.rename(os.path.join(agents, label + ".plist"), os.path.join(agents, old + ".plist"))
+    manifest = os.path.join(work["prefix"], "share", "doc", "vmnet-helper", "MANIFEST")
+    text = read(manifest).decode()
+    assert label + ".plist" in text
+    with open(manifest, "w") as f:
+        f.write(text.replace(label + ".plist", old + ".plist"))
+    cp = install(work, "--uninstall")
+    assert "removed %s/%s.plist" % (agents, old) in cp.stdout, cp.stdout
     assert os.listdir(agents) == []

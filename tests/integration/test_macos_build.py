@@ -249,6 +249,10 @@ def test_release_archive_is_reproducible_and_complete(tmp_path, zig_cache):
             assert rel["bin/vmnet-run"].mode == 0o755
             assert (tar.extractfile(rel["bin/vmnet-run"]).read() ==
                     tar.extractfile(rel["bin/vmnet-client"]).read())
+            # socket_vmnet is vmnet-helper under socket_vmnet's name.
+            assert rel["bin/socket_vmnet"].mode == 0o755
+            assert (tar.extractfile(rel["bin/socket_vmnet"]).read() ==
+                    tar.extractfile(rel["bin/vmnet-helper"]).read())
             assert rel["install.sh"].mode == 0o755
             for doc in ("share/doc/vmnet-helper/LICENSE",
                         "share/doc/vmnet-helper/LICENSE.cJSON"):

@@ -25,7 +25,7 @@ from test_helper import HELPER, VM, Helper, scapy, vmnet_bridges
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
 
-SERVICE = "com.github.nirs.vmnet-helper.networks"
+SERVICE = "io.github.vmnet-helper.networks"
 NOBODY = 65534
 
 

@@ -15,7 +15,7 @@
 
 #define MAX 32
 
-static char self[] = "/opt/vmnet-helper/bin/vmnet-helper";
+static char self[] = "vmnet-helper";
 static char *out[MAX];
 
 /* The child argv of the daemon's argv @in (NULL-terminated), as one string. */
@@ -50,11 +50,14 @@ test_daemon_options_removed(void **state)
 	             "-v",
 	             NULL};
 	char *b[] = {"vmnet-helper", "--serve-stream=/p", "--serve-group=g", "--enable-tso", NULL};
+	char *c[] = {"socket_vmnet", "--pidfile",      "/run/d.pid", "--pidfile=/run/e.pid",
+	             "-v",           "--serve-stream", "/p",         NULL};
 
 	(void)state;
-	assert_string_equal(child_of(a), "/opt/vmnet-helper/bin/vmnet-helper --fd 3 "
+	assert_string_equal(child_of(c), "vmnet-helper --fd 3 -v");
+	assert_string_equal(child_of(a), "vmnet-helper --fd 3 "
 	                                 "--start-address 192.168.105.1 -v");
-	assert_string_equal(child_of(b), "/opt/vmnet-helper/bin/vmnet-helper --fd 3 --enable-tso");
+	assert_string_equal(child_of(b), "vmnet-helper --fd 3 --enable-tso");
 }
 
 static void
@@ -65,7 +68,7 @@ test_values_that_look_like_options(void **state)
 	             "/p",           "--operation-mode",   "bridged",        NULL};
 
 	(void)state;
-	assert_string_equal(child_of(a), "/opt/vmnet-helper/bin/vmnet-helper --fd 3 "
+	assert_string_equal(child_of(a), "vmnet-helper --fd 3 "
 	                                 "--shared-interface --serve-stream --operation-mode "
 	                                 "bridged");
 }
