@@ -34,6 +34,12 @@ fi
 . "$(dirname "$0")/bench_prologue.sh"
 bench_require bench "build/vmnet-client build/vmnet-helper build/tools/guest-nic build/tools/ref-forwarder" \
 	"iperf3 valgrind callgrind_annotate"
+# A help request prints bench.py's usage and runs nothing.
+for a in "$@"; do
+	case $a in
+	-h | --help) exec /usr/bin/python3 "$top/scripts/bench.py" --help ;;
+	esac
+done
 /usr/bin/python3 "$top/scripts/bench.py" "$@"
 
 out=$top/docs/bench
