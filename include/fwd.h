@@ -63,7 +63,8 @@ extern "C" {
 /* Result of one batch. */
 enum fwd_result {
 	FWD_IDLE,        /* nothing to forward right now */
-	FWD_OK,          /* a batch was handled (frames may have been dropped) */
+	FWD_OK,          /* a full batch was handled (frames may have been dropped) */
+	FWD_PARTIAL,     /* a smaller batch was handled: the source is empty for now */
 	FWD_VM_GONE,     /* the VM side closed its socket */
 	FWD_VMNET_ERROR, /* vmnet_read() failed: see fwd.read_status */
 	FWD_ERROR,       /* unexpected socket error: see errno */

@@ -299,12 +299,19 @@ send_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
 	return res;
 }
 
+/* A batch of @n frames ended with @res: tell whether it filled @d. */
+static enum fwd_result
+batch_result(enum fwd_result res, const struct fwd_dir *d, unsigned n)
+{
+	return res == FWD_OK && n < d->count ? FWD_PARTIAL : res;
+}
+
 /*
  * fwd_host_to_vm() - move one batch from vmnet to the VM socket
  *
- * Return: FWD_IDLE when vmnet had nothing, FWD_OK after a batch,
- * FWD_VM_GONE, FWD_VMNET_ERROR (read_status), or FWD_ERROR (errno of
- * sendmsg_x())
+ * Return: FWD_IDLE when vmnet had nothing, FWD_OK after a full batch,
+ * FWD_PARTIAL after a smaller one, FWD_VM_GONE, FWD_VMNET_ERROR
+ * (read_status), or FWD_ERROR (errno of sendmsg_x())
  */
 enum fwd_result
 fwd_host_to_vm(struct fwd *f)
@@ -329,7 +336,7 @@ fwd_host_to_vm(struct fwd *f)
 		return FWD_IDLE;
 	for (int i = 0; i < n; i++)
 		d->iov[i].iov_len = d->pkt[i].vm_pkt_size;
-	return send_batch(f, d, (unsigned)n);
+	return batch_result(send_batch(f, d, (unsigned)n), d, (unsigned)n);
 }
 
 /*
@@ -376,7 +383,8 @@ write_batch(struct fwd *f, struct fwd_dir *d, unsigned n)
  * with pkt[] pointing at their buffers (no copy).
  *
  * Return: FWD_IDLE when the socket had nothing (poll it), FWD_OK after a
- * batch, FWD_VM_GONE (end of file, or a disconnected socket), or FWD_ERROR
+ * full batch, FWD_PARTIAL after a smaller one (poll before the next),
+ * FWD_VM_GONE (end of file, or a disconnected socket), or FWD_ERROR
  * with errno of recvmsg_x()
  */
 enum fwd_result
@@ -417,5 +425,5 @@ fwd_vm_to_host(struct fwd *f)
 	}
 	stats_add(&d->stats->drops, (unsigned)r - n);
 	write_batch(f, d, n);
-	return FWD_OK;
+	return batch_result(FWD_OK, d, (unsigned)r);
 }

@@ -369,7 +369,11 @@ setup_socket(struct helper *h)
 	return 0;
 }
 
-/* host->vm: run batches until vmnet is empty; runs on the host queue. */
+/*
+ * host->vm: run batches while they fill; runs on the host queue. A smaller
+ * batch means vmnet was empty, and frames that come after it bring the
+ * next event.
+ */
 static void
 host_to_vm(struct helper *h)
 {
@@ -391,7 +395,10 @@ host_to_vm(struct helper *h)
 	}
 }
 
-/* vm->host: batch while there is data, poll when idle, until a stop. */
+/*
+ * vm->host: batch while batches fill, poll after a smaller one (the socket
+ * is empty then: a receive would only say so), until a stop.
+ */
 static void
 vm_to_host(struct helper *h)
 {
@@ -411,7 +418,8 @@ vm_to_host(struct helper *h)
 		} else if (r == FWD_ERROR) {
 			log_error_errno("recvmsg_x from the VM failed");
 			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
-		} else if (r == FWD_IDLE && poll(pfd, 2, -1) < 0 && errno != EINTR) {
+		} else if ((r == FWD_IDLE || r == FWD_PARTIAL) && poll(pfd, 2, -1) < 0 &&
+		           errno != EINTR) {
 			log_error_errno("poll on the VM socket failed");
 			stop_request(EXIT_FAILURE, "forwarding from the VM failed");
 		}

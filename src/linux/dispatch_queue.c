@@ -23,7 +23,9 @@
  * worker waits for it. Every thread keeps a list of the queues it runs work for, so
  * a dispatch_sync() onto a serial queue (or a barrier onto any queue) it is
  * already running on aborts with libdispatch's message instead of
- * deadlocking.
+ * deadlocking. dispatch_run_here_f() (dispatch_private.h) starts an item
+ * the same way on the calling thread, when the queue could start it at
+ * once, so an event thread runs a handler without waking a worker.
  *
  * Deviations from libdispatch: no main queue; the global queues are one
  * process-wide concurrent queue whatever the priority; a concurrent queue's
@@ -41,6 +43,7 @@
 #include <dispatch/dispatch.h>
 
 #include "dispatch_internal.h"
+#include "dispatch_private.h"
 
 /* Workers of one concurrent queue at most: blocks that wait for each other
  * need as many threads as there are waiters, libdispatch allows 64 too. */
@@ -381,6 +384,31 @@ void
 dispatch_barrier_sync_f(dispatch_queue_t queue, void *context, dispatch_function_t work)
 {
 	queue_sync(queue, context, work, true);
+}
+
+bool
+dispatch_run_here_f(dispatch_queue_t queue, void *context, dispatch_function_t work)
+{
+	struct dq_frame frame = {.queue = queue, .prev = dq_frames};
+	bool barrier = !queue->concurrent;
+
+	pthread_mutex_lock(&queue->lock);
+	if (queue->head || queue->suspended || queue->barrier_running ||
+	    (barrier && queue->running)) {
+		pthread_mutex_unlock(&queue->lock);
+		return false;
+	}
+	queue->running++;
+	queue->barrier_running = barrier;
+	pthread_mutex_unlock(&queue->lock);
+	dispatch_retain(queue); /* queue_item_done() releases it */
+
+	dq_frames = &frame;
+	work(context);
+	dq_frames = frame.prev;
+
+	queue_item_done(queue, barrier);
+	return true;
 }
 
 static void

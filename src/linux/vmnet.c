@@ -181,8 +181,12 @@ iface_close(struct vmnet_interface *iface)
 	pthread_mutex_lock(&iface->lock);
 	iface->stopping = true;
 	vmnet_event_wake_locked(iface);
+	/* A callback running on the poller may be waiting for this stop. */
+	iface->poller_detached = iface->has_poller && iface->delivering;
 	pthread_mutex_unlock(&iface->lock);
-	if (iface->has_poller)
+	if (iface->poller_detached)
+		pthread_detach(iface->poller);
+	else if (iface->has_poller)
 		pthread_join(iface->poller, NULL);
 	iface->has_poller = false;
 	/* Let reads and writes that passed the state check finish. */
@@ -190,7 +194,8 @@ iface_close(struct vmnet_interface *iface)
 		sched_yield();
 
 	pthread_mutex_lock(&iface->lock);
-	vmnet_event_close_locked(iface);
+	if (!iface->poller_detached)
+		vmnet_event_close_locked(iface); /* else the poller closes them */
 	cb = iface->callback;
 	queue = iface->queue;
 	event = iface->event;

@@ -5,12 +5,18 @@
  *
  * Theory of operation: a poller thread per interface waits in epoll on the
  * TAP and an eventfd. The TAP is watched one-shot (EPOLLONESHOT): when
- * frames wait and a callback is set, the poller queues one delivery on the
+ * frames wait and a callback is set, the poller delivers one event on the
  * callback's queue, and the watch stays off until that delivery has run;
  * the delivery then re-arms it itself (epoll_ctl), so the callback fires
  * again while frames remain, and the poller wakes only when a frame waits,
- * not after every delivery. The eventfd wakes it for a new callback and for
- * the stop. The estimate comes from vmnet_tapcount.c.
+ * not after every delivery. The poller runs the delivery itself when the
+ * queue could start it at once (dispatch_run_here_f()), as libdispatch's
+ * event threads do, so an event costs no second thread's wake; a busy queue
+ * gets it queued. A stop that comes while the poller runs a delivery does
+ * not wait for it (the callback may be waiting for that stop): the poller
+ * is detached and closes its descriptors itself on its way out. The
+ * eventfd wakes it for a new callback and for the stop. The estimate comes
+ * from vmnet_tapcount.c.
  */
 #include <Block.h>
 #include <errno.h>
@@ -24,6 +30,7 @@
 
 #include <vmnet/vmnet.h>
 
+#include "dispatch_private.h"
 #include "vmnet_internal.h"
 
 void
@@ -113,10 +120,15 @@ iface_deliver(void *arg)
 	pthread_mutex_unlock(&iface->lock);
 }
 
-/* The TAP's one-shot watch fired: queue a delivery if one is wanted. */
-static void
+/*
+ * The TAP's one-shot watch fired. Return: the queue to deliver an event
+ * on, retained, or NULL if no delivery is wanted.
+ */
+static dispatch_queue_t
 event_tap_ready(struct vmnet_interface *iface, uint32_t events)
 {
+	dispatch_queue_t queue = NULL;
+
 	pthread_mutex_lock(&iface->lock);
 	iface->tap_armed = false;
 	/* A TAP deleted under us reports errors forever: stop watching. */
@@ -125,9 +137,47 @@ event_tap_ready(struct vmnet_interface *iface, uint32_t events)
 	else if (!iface->stopping && iface->callback && !iface->pending) {
 		iface->pending = true;
 		iface->pending_gen = iface->gen;
-		dispatch_async_f(iface->queue, iface, iface_deliver);
+		queue = iface->queue;
+		dispatch_retain(queue);
 	}
 	pthread_mutex_unlock(&iface->lock);
+	return queue;
+}
+
+/* Deliver on the poller's own thread if @queue can run it now, else queue it. */
+static void
+event_deliver(struct vmnet_interface *iface, dispatch_queue_t queue)
+{
+	bool ran = false;
+
+	pthread_mutex_lock(&iface->lock);
+	/* Once a stop has looked, it must not have to wait for the poller. */
+	iface->delivering = !iface->stopping;
+	pthread_mutex_unlock(&iface->lock);
+	if (iface->delivering)
+		ran = dispatch_run_here_f(queue, iface, iface_deliver);
+	pthread_mutex_lock(&iface->lock);
+	iface->delivering = false;
+	pthread_mutex_unlock(&iface->lock);
+	if (!ran)
+		dispatch_async_f(queue, iface, iface_deliver);
+	dispatch_release(queue);
+}
+
+/* Return: whether the poller goes on; a detached one closes what it used. */
+static bool
+event_poller_continues(struct vmnet_interface *iface)
+{
+	bool go_on;
+
+	pthread_mutex_lock(&iface->lock);
+	go_on = !iface->stopping;
+	if (go_on)
+		event_arm_locked(iface);
+	else if (iface->poller_detached)
+		vmnet_event_close_locked(iface);
+	pthread_mutex_unlock(&iface->lock);
+	return go_on;
 }
 
 void *
@@ -135,24 +185,25 @@ vmnet_event_poll(void *arg)
 {
 	struct vmnet_interface *iface = arg;
 	struct epoll_event ev[2];
+	dispatch_queue_t queue = NULL;
 	uint64_t count;
+	uint32_t tap_events;
 	int n, i;
 
-	for (;;) {
-		pthread_mutex_lock(&iface->lock);
-		if (iface->stopping) {
-			pthread_mutex_unlock(&iface->lock);
-			break;
-		}
-		event_arm_locked(iface);
-		pthread_mutex_unlock(&iface->lock);
+	while (event_poller_continues(iface)) {
 		n = epoll_wait(iface->epoll_fd, ev, 2, -1);
+		tap_events = 0;
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.fd == iface->wake_fd)
 				(void)!read(iface->wake_fd, &count, sizeof(count));
 			else
-				event_tap_ready(iface, ev[i].events);
+				tap_events = ev[i].events;
 		}
+		if (tap_events)
+			queue = event_tap_ready(iface, tap_events);
+		if (queue)
+			event_deliver(iface, queue);
+		queue = NULL;
 	}
 	return NULL;
 }

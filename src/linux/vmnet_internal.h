@@ -61,6 +61,8 @@ struct vmnet_interface {
 	bool tap_armed;       /* the TAP's one-shot watch is armed */
 	bool tap_dead;        /* the TAP reported an error: no more watching */
 	bool pending;         /* a delivery is queued or running */
+	bool delivering;      /* the poller runs a delivery itself */
+	bool poller_detached; /* stopped without waiting for the poller */
 	uint64_t gen;         /* bumped whenever the callback changes */
 	uint64_t pending_gen; /* gen the queued delivery was made for */
 	interface_event_t mask;

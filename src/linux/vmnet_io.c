@@ -7,7 +7,8 @@
  * and the TAP, one read() or write() per frame, without allocating. A
  * read costs the frames waiting, not the size of the caller's array: each
  * buffer is checked when a frame is to go into it, and the frames taken
- * are counted for the event's estimate (vmnet_tapcount.c). A frame from a
+ * are counted for the event's estimate (vmnet_tapcount.c), which also
+ * bounds a read: it stops after the frames counted as waiting. A frame from a
  * source address beyond the interface's table (vmnet_srcmac.c) is not
  * written: VMNET_INVALID_ACCESS, counted as not written. With TSO or
  * checksum offload the TAP has a virtio-net header, which
@@ -102,9 +103,9 @@ static vmnet_return_t
 iface_read(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt)
 {
 	uint32_t iov_max = iface->offload ? VMNET_OFFLOAD_IOV_MAX : IOV_MAX;
+	uint64_t limit = vmnet_tapcount_read_limit(&iface->count), queued = 0;
 	vmnet_return_t status = VMNET_SUCCESS;
 	int n = *pktcnt, i = 0, taken = 0;
-	uint64_t queued = 0;
 	ssize_t len = 0;
 	bool empty;
 
@@ -113,7 +114,7 @@ iface_read(struct vmnet_interface *iface, struct vmpktdesc *packets, int *pktcnt
 		return VMNET_INVALID_ARGUMENT;
 	if (n > VMNET_MAX_PACKETS)
 		return VMNET_TOO_MANY_PACKETS;
-	while (i < n) {
+	while (i < n && (uint64_t)taken < limit) {
 		if (!iface_read_buffer_ok(&packets[i], iface->max_packet_size, iov_max)) {
 			status = VMNET_INVALID_ARGUMENT;
 			break;

@@ -13,7 +13,8 @@
  * The reader keeps its own count of frames taken; when a read finds the
  * TAP empty, every frame counted before that read has been taken or
  * dropped, so taken becomes the count loaded before it. The estimate
- * is queued - taken, at least 1.
+ * is queued - taken, at least 1, and a read takes that many frames and
+ * stops, without the one more read that would only find the TAP empty.
  */
 #include "vmnet_tapcount.h"
 
@@ -144,4 +145,10 @@ vmnet_tapcount_estimate(const struct vmnet_tapcount *c)
 
 	/* A frame counted while the empty read ran is taken later: taken may lead. */
 	return queued > taken ? queued - taken : 1;
+}
+
+uint64_t
+vmnet_tapcount_read_limit(const struct vmnet_tapcount *c)
+{
+	return c->queued ? vmnet_tapcount_estimate(c) : UINT64_MAX;
 }

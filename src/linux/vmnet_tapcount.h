@@ -49,4 +49,14 @@ void vmnet_tapcount_read(struct vmnet_tapcount *c, unsigned n, bool empty, uint6
 /* Frames waiting, at least 1 (the caller knows one waits); 1 without a count. */
 uint64_t vmnet_tapcount_estimate(const struct vmnet_tapcount *c);
 
+/*
+ * vmnet_tapcount_read_limit() - frames a read takes before it stops
+ * without looking for more
+ *
+ * The frames counted as waiting, at least 1; UINT64_MAX without a count
+ * (read until the TAP is empty). A count too high ends in an empty read,
+ * which sets it right; one too low leaves a frame that fires the next event.
+ */
+uint64_t vmnet_tapcount_read_limit(const struct vmnet_tapcount *c);
+
 #endif /* VMNET_TAPCOUNT_H */

@@ -76,7 +76,7 @@ drain(struct fwd *f)
 {
 	enum fwd_result r;
 
-	while ((r = fwd_vm_to_host(f)) == FWD_OK)
+	while ((r = fwd_vm_to_host(f)) == FWD_OK || r == FWD_PARTIAL)
 		;
 	if (r != FWD_IDLE)
 		abort();

@@ -212,3 +212,12 @@ def test_events_repeat_while_frames_wait_and_stop_when_cleared(netns, mode):
     # The estimate counts the frames waiting: the replies to 8 requests,
     # and no more than were read after it (other traffic may add some).
     assert 8 <= r["queued_estimate"] <= r["frames_after_clear"]
+
+
+@pytest.mark.parametrize("mode", ["host", "shared"])
+def test_stop_from_event_callback_waiting_for_its_handler(netns, mode):
+    # The callback may run on the poller's own thread: a stop it waits for
+    # must not wait for that thread in turn.
+    rc, out = probe_run(netns, "--mode", mode, "stop-in-event")
+    assert rc == 0, out
+    assert out[1] == {"stop": VMNET_SUCCESS}

@@ -2,7 +2,7 @@
 /*
  * vmnet-probe - drive the vmnet API for the integration tests.
  *
- * usage: vmnet-probe [options] start|serve|errors|events|list
+ * usage: vmnet-probe [options] start|serve|errors|events|stop-in-event|list
  *
  *   --mode host|shared|bridged|NUMBER   operation mode (required for start)
  *   --start ADDR --end ADDR --mask ADDR DHCP range and subnet
@@ -34,6 +34,11 @@
  *           unread, and a new callback reports the first event's estimate.
  *           Prints {"arp_replies": N, "events": N, "events_after_clear": N,
  *           "frames_after_clear": N, "queued_estimate": N}.
+ *   stop-in-event
+ *           host and shared mode: the event callback stops the interface
+ *           and waits there for the stop's handler, which runs on another
+ *           queue. Prints {"stop": N} (the handler's status, or -1 if it
+ *           did not run within the timeout).
  *   list    print vmnet_copy_shared_interface_list() as a JSON array.
  */
 #include <Block.h>
@@ -93,7 +98,7 @@ usage(void)
 	fprintf(stderr, "usage: vmnet-probe [--mode M] [--start A --end A --mask A] [--id UUID]\n"
 	                "       [--interface NAME] [--nat66 PREFIX] [--isolate] [--tso]\n"
 	                "       [--checksum-offload] [--no-mac] [--drop-to ID]\n"
-	                "       start|serve|errors|events|list\n");
+	                "       start|serve|errors|events|stop-in-event|list\n");
 	exit(1);
 }
 
@@ -712,6 +717,45 @@ probe_events(struct probe *p)
 	return 0;
 }
 
+static int
+probe_stop_in_event(struct probe *p)
+{
+	dispatch_queue_t other = dispatch_queue_create("vmnet-probe.stop", DISPATCH_QUEUE_SERIAL);
+	dispatch_semaphore_t stopped = dispatch_semaphore_create(0);
+	dispatch_semaphore_t done = dispatch_semaphore_create(0);
+	__block vmnet_return_t status = -1;
+	__block bool first = true;
+	cJSON *json;
+
+	if (vmnet_interface_set_event_callback(
+	        p->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, p->queue,
+	        ^(interface_event_t mask, xpc_object_t event) {
+		        (void)mask;
+		        (void)event;
+		        if (!first)
+			        return;
+		        first = false;
+		        if (vmnet_stop_interface(p->iface, other, ^(vmnet_return_t s) {
+			            status = s;
+			            dispatch_semaphore_signal(stopped);
+		            }) == VMNET_SUCCESS)
+			        dispatch_semaphore_wait(stopped,
+			                                dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT));
+		        dispatch_semaphore_signal(done);
+	        }) != VMNET_SUCCESS)
+		return 1;
+	send_arp_request(p, 10);
+	if (dispatch_semaphore_wait(done, dispatch_time(DISPATCH_TIME_NOW, 2 * PROBE_TIMEOUT)) !=
+	    0) {
+		fprintf(stderr, "vmnet-probe: no event\n");
+		return 1;
+	}
+	json = cJSON_CreateObject();
+	cJSON_AddNumberToObject(json, "stop", status);
+	print_json(json);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -726,7 +770,8 @@ main(int argc, char **argv)
 		return probe_list();
 	}
 	if (strcmp(command, "start") != 0 && strcmp(command, "serve") != 0 &&
-	    strcmp(command, "errors") != 0 && strcmp(command, "events") != 0)
+	    strcmp(command, "errors") != 0 && strcmp(command, "events") != 0 &&
+	    strcmp(command, "stop-in-event") != 0)
 		usage();
 	probe.queue = dispatch_queue_create("vmnet-probe", DISPATCH_QUEUE_SERIAL);
 	probe_start(&probe, desc, drop_to);
@@ -737,6 +782,8 @@ main(int argc, char **argv)
 		return probe_errors(&probe);
 	if (strcmp(command, "events") == 0)
 		return probe_events(&probe);
+	if (strcmp(command, "stop-in-event") == 0)
+		return probe_stop_in_event(&probe);
 	json = cJSON_CreateObject();
 	cJSON_AddNumberToObject(json, "stop", probe_stop(&probe));
 	print_json(json);

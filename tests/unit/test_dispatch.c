@@ -2,7 +2,8 @@
 /*
  * test_dispatch.c - the Linux libdispatch subset: serial and concurrent
  * queues, barriers, the global queue, dispatch_after, semaphores,
- * dispatch_time, signal and timer sources.
+ * dispatch_time, signal and timer sources, and the platform's
+ * dispatch_run_here_f().
  *
  * Waits use generous timeouts so that a broken implementation fails instead
  * of hanging; no test asserts how long anything took.
@@ -24,6 +25,8 @@
 
 #include <cmocka.h>
 #include <dispatch/dispatch.h>
+
+#include "../../src/linux/dispatch_private.h"
 
 /* Long enough never to expire when things work. */
 #define LONG_WAIT (10 * NSEC_PER_SEC)
@@ -1034,6 +1037,109 @@ test_dispatch_after_f(void **state)
 	dispatch_release(done);
 }
 
+/* Run-here: an item of the queue on the caller's thread. */
+
+struct here {
+	pthread_t thread;
+	const char *label;
+};
+
+static void
+here_work(void *ctx)
+{
+	struct here *h = ctx;
+
+	h->thread = pthread_self();
+	h->label = dispatch_queue_get_label(NULL);
+}
+
+/* An idle queue runs it at once, on this thread, as its own item. */
+static void
+test_run_here_on_idle_queue(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.here", NULL);
+	struct here h = {0};
+	__block int after = 0;
+
+	(void)state;
+	assert_true(dispatch_run_here_f(q, &h, here_work));
+	assert_true(pthread_equal(h.thread, pthread_self()));
+	assert_string_equal(h.label, "test.here");
+	/* Outside it, this thread is on no queue again; the queue goes on. */
+	assert_string_equal(dispatch_queue_get_label(NULL), "");
+	dispatch_sync(q, ^(void) {
+		after = 1;
+	});
+	assert_int_equal(after, 1);
+	dispatch_release(q);
+}
+
+/* A serial queue running an item, with items waiting, or suspended: not run. */
+static void
+test_run_here_refused_when_busy(void **state)
+{
+	dispatch_queue_t q = dispatch_queue_create("test.here.busy", NULL);
+	dispatch_semaphore_t gate = dispatch_semaphore_create(0);
+	dispatch_semaphore_t started = dispatch_semaphore_create(0);
+	struct here h = {0};
+
+	(void)state;
+	dispatch_async(q, ^(void) {
+		dispatch_semaphore_signal(started);
+		wait_for(gate, LONG_WAIT);
+	});
+	assert_int_equal(wait_for(started, LONG_WAIT), 0);
+	assert_false(dispatch_run_here_f(q, &h, here_work)); /* one runs */
+	dispatch_async(q, ^(void){
+	});
+	dispatch_semaphore_signal(gate);
+	dispatch_sync(q, ^(void){
+	});
+	dispatch_suspend(q);
+	assert_false(dispatch_run_here_f(q, &h, here_work)); /* suspended */
+	dispatch_async(q, ^(void){
+	});
+	dispatch_resume(q);
+	dispatch_sync(q, ^(void){
+	});
+	assert_true(dispatch_run_here_f(q, &h, here_work)); /* idle again */
+	dispatch_release(q);
+	dispatch_release(gate);
+	dispatch_release(started);
+}
+
+struct excl {
+	dispatch_queue_t queue;
+	atomic_int done;    /* the run-here item has finished its work */
+	int queued_saw;     /* done, as the item it queued saw it */
+};
+
+static void
+excl_work(void *ctx)
+{
+	struct excl *e = ctx;
+
+	dispatch_async(e->queue, ^(void) {
+		e->queued_saw = atomic_load(&e->done);
+	});
+	usleep(50 * 1000); /* room for a worker that ran it beside us */
+	atomic_store(&e->done, 1);
+}
+
+/* While it runs, the queue's other items wait for it, as for any item. */
+static void
+test_run_here_excludes_other_items(void **state)
+{
+	struct excl e = {.queue = dispatch_queue_create("test.here.excl", NULL), .queued_saw = -1};
+
+	(void)state;
+	assert_true(dispatch_run_here_f(e.queue, &e, excl_work));
+	dispatch_sync(e.queue, ^(void){
+	});
+	assert_int_equal(e.queued_saw, 1);
+	dispatch_release(e.queue);
+}
+
 int
 main(void)
 {
@@ -1074,6 +1180,9 @@ main(void)
 	    cmocka_unit_test(test_global_queue),
 	    cmocka_unit_test(test_dispatch_after),
 	    cmocka_unit_test(test_dispatch_after_f),
+	    cmocka_unit_test(test_run_here_on_idle_queue),
+	    cmocka_unit_test(test_run_here_refused_when_busy),
+	    cmocka_unit_test(test_run_here_excludes_other_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

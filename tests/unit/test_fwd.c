@@ -229,7 +229,7 @@ test_host_batch(void **state)
 {
 	(void)state;
 	host_frames(5, 100);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 5);
 	for (unsigned i = 0; i < 5; i++) {
 		assert_int_equal(fake.sent[i], i);
@@ -251,9 +251,10 @@ test_host_batch_limit(void **state)
 {
 	(void)state;
 	host_frames(11, 60);
+	/* A full batch: more may wait. */
 	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
 	assert_int_equal(fake.sent_n, 8);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 11);
 	assert_int_equal(fake.sent[10], 10);
 	assert_int_equal(fwd_host_to_vm(&f), FWD_IDLE);
@@ -266,7 +267,7 @@ test_host_partial_send(void **state)
 	host_frames(6, 200);
 	script(2, 0);
 	script(3, 0);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 6);
 	for (unsigned i = 0; i < 6; i++)
 		assert_int_equal(fake.sent[i], i);
@@ -283,7 +284,7 @@ test_host_enobufs_retry(void **state)
 	script(1, 0);
 	script(0, ENOBUFS);
 	script(0, ENOBUFS);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 4);
 	assert_int_equal(get(&st.host_to_vm.retries), 2);
 	assert_int_equal(get(&st.host_to_vm.drops), 0);
@@ -298,7 +299,7 @@ test_host_enobufs_drop(void **state)
 	script(2, 0);
 	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
 		script(0, ENOBUFS);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 2);
 	assert_int_equal(get(&st.host_to_vm.retries), FWD_SEND_RETRIES);
 	assert_int_equal(get(&st.host_to_vm.drops), 3);
@@ -307,7 +308,7 @@ test_host_enobufs_drop(void **state)
 	assert_int_equal(get(&st.host_to_vm.write_calls), 2 + FWD_SEND_RETRIES);
 	/* The next batch starts with a fresh retry budget. */
 	host_frames(1, 60);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 3);
 }
 
@@ -336,7 +337,7 @@ test_host_full_socket_time_budget(void **state)
 	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
 		script(0, ENOBUFS);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	usec = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
 	assert_int_equal(get(&st.host_to_vm.drops), 3);
@@ -360,7 +361,7 @@ test_host_poll_useless_falls_back(void **state)
 	host_frames(3, 60);
 	for (int i = 0; i <= FWD_SEND_RETRIES; i++)
 		script(0, ENOBUFS);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(get(&st.host_to_vm.retries), FWD_SEND_RETRIES);
 	assert_int_equal(get(&st.host_to_vm.drops), 3);
 	close(f.sock);
@@ -374,7 +375,7 @@ test_host_eagain_counts_as_full(void **state)
 	(void)state;
 	host_frames(2, 60);
 	script(0, EAGAIN);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(get(&st.host_to_vm.retries), 1);
 	assert_int_equal(fake.sent_n, 2);
 }
@@ -386,7 +387,7 @@ test_host_emsgsize_drops_one(void **state)
 	host_frames(4, 60);
 	script(1, 0);
 	script(0, EMSGSIZE);
-	assert_int_equal(fwd_host_to_vm(&f), FWD_OK);
+	assert_int_equal(fwd_host_to_vm(&f), FWD_PARTIAL);
 	assert_int_equal(fake.sent_n, 3);
 	assert_int_equal(fake.sent[0], 0);
 	assert_int_equal(fake.sent[1], 2);
@@ -439,7 +440,7 @@ test_vm_sizes(void **state)
 	vm_datagram(MAX_PACKET, false);     /* 4: largest frame */
 	vm_datagram(MAX_PACKET + 1, false); /* 5: too long, cut by recvmsg_x */
 	vm_datagram(100, true);             /* 6: truncated */
-	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fwd_vm_to_host(&f), FWD_PARTIAL);
 	assert_int_equal(fake.written_n, 3);
 	assert_int_equal(fake.written[0], 0);
 	assert_int_equal(fake.written_len[0], 14);
@@ -474,7 +475,7 @@ test_vm_only_from_peer(void **state)
 		fake.vm_from[fake.vm_n] = from[i];
 		vm_datagram(60, false);
 	}
-	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fwd_vm_to_host(&f), FWD_PARTIAL);
 	assert_int_equal(fake.written_n, 2);
 	assert_int_equal(fake.written[0], 0);
 	assert_int_equal(fake.written[1], 5);
@@ -494,7 +495,7 @@ test_vm_oversized_without_msg_trunc(void **state)
 	vm_datagram(MAX_PACKET + 1, false);   /* 0: one byte too long */
 	vm_datagram(MAX_PACKET, false);       /* 1: largest frame */
 	vm_datagram(MAX_PACKET + 500, false); /* 2: much too long */
-	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fwd_vm_to_host(&f), FWD_PARTIAL);
 	assert_int_equal(fake.written_n, 1);
 	assert_int_equal(fake.written[0], 1);
 	assert_int_equal(fake.written_len[0], MAX_PACKET);
@@ -509,7 +510,7 @@ test_vm_refused_mid_batch(void **state)
 	for (int i = 0; i < 5; i++)
 		vm_datagram(60, false);
 	fake.refuse_tag = 2;
-	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fwd_vm_to_host(&f), FWD_PARTIAL);
 	assert_int_equal(fake.written_n, 4);
 	assert_int_equal(fake.written[0], 0);
 	assert_int_equal(fake.written[1], 1);
@@ -526,9 +527,10 @@ test_vm_batch_limit(void **state)
 	(void)state;
 	for (int i = 0; i < 10; i++)
 		vm_datagram(60, false);
+	/* A full batch: more may wait; the smaller one after it says the socket is empty. */
 	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
 	assert_int_equal(fake.written_n, 8);
-	assert_int_equal(fwd_vm_to_host(&f), FWD_OK);
+	assert_int_equal(fwd_vm_to_host(&f), FWD_PARTIAL);
 	assert_int_equal(fake.written_n, 10);
 	assert_int_equal(get(&st.vm_to_host.read_calls), 2);
 }

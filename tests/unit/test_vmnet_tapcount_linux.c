@@ -90,6 +90,23 @@ test_no_count(void **state)
 	vmnet_tapcount_detach(&c);
 }
 
+/* A read stops after the frames counted, at least one; without a count it reads until empty. */
+static void
+test_read_limit(void **state)
+{
+	struct vmnet_tapcount c, none = {.queued = NULL};
+
+	(void)state;
+	counting(&c, 50);
+	assert_int_equal(vmnet_tapcount_read_limit(&c), 1);
+	kernel_count = 62;
+	assert_int_equal(vmnet_tapcount_read_limit(&c), 12);
+	vmnet_tapcount_read(&c, 12, false, 62);
+	assert_int_equal(vmnet_tapcount_read_limit(&c), 1);
+	atomic_init(&none.taken, 0);
+	assert_true(vmnet_tapcount_read_limit(&none) == UINT64_MAX);
+}
+
 /* Attaching to a descriptor that is no TAP fails and leaves no count. */
 static void
 test_attach_not_a_tap(void **state)
@@ -114,6 +131,7 @@ main(void)
 	    cmocka_unit_test(test_empty_read_sets_count_right),
 	    cmocka_unit_test(test_at_least_one),
 	    cmocka_unit_test(test_no_count),
+	    cmocka_unit_test(test_read_limit),
 	    cmocka_unit_test(test_attach_not_a_tap),
 	};
 
