@@ -739,8 +739,8 @@ probe_stop_in_event(struct probe *p)
 			            status = s;
 			            dispatch_semaphore_signal(stopped);
 		            }) == VMNET_SUCCESS)
-			        dispatch_semaphore_wait(stopped,
-			                                dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT));
+			        dispatch_semaphore_wait(
+			            stopped, dispatch_time(DISPATCH_TIME_NOW, PROBE_TIMEOUT));
 		        dispatch_semaphore_signal(done);
 	        }) != VMNET_SUCCESS)
 		return 1;

@@ -1091,17 +1091,17 @@ test_run_here_refused_when_busy(void **state)
 	assert_int_equal(wait_for(started, LONG_WAIT), 0);
 	assert_false(dispatch_run_here_f(q, &h, here_work)); /* one runs */
 	dispatch_async(q, ^(void){
-	});
+	               });
 	dispatch_semaphore_signal(gate);
 	dispatch_sync(q, ^(void){
-	});
+	              });
 	dispatch_suspend(q);
 	assert_false(dispatch_run_here_f(q, &h, here_work)); /* suspended */
 	dispatch_async(q, ^(void){
-	});
+	               });
 	dispatch_resume(q);
 	dispatch_sync(q, ^(void){
-	});
+	              });
 	assert_true(dispatch_run_here_f(q, &h, here_work)); /* idle again */
 	dispatch_release(q);
 	dispatch_release(gate);
@@ -1110,8 +1110,8 @@ test_run_here_refused_when_busy(void **state)
 
 struct excl {
 	dispatch_queue_t queue;
-	atomic_int done;    /* the run-here item has finished its work */
-	int queued_saw;     /* done, as the item it queued saw it */
+	atomic_int done; /* the run-here item has finished its work */
+	int queued_saw;  /* done, as the item it queued saw it */
 };
 
 static void
@@ -1135,7 +1135,7 @@ test_run_here_excludes_other_items(void **state)
 	(void)state;
 	assert_true(dispatch_run_here_f(e.queue, &e, excl_work));
 	dispatch_sync(e.queue, ^(void){
-	});
+	              });
 	assert_int_equal(e.queued_saw, 1);
 	dispatch_release(e.queue);
 }
