@@ -124,9 +124,10 @@ def parse_stats(log):
     return last
 
 
-def run_one(kind, offload, streams, seconds, work, perf_dir=None):
-    """One forwarder, both directions. Returns a result dict. With perf_dir,
-    perf records the forwarder (all threads, call graphs) in each direction."""
+def run_one(kind, offload, streams, seconds, work, mode, perf_dir=None):
+    """One forwarder, both directions. Returns a result dict. The helper runs
+    in vmnet mode `mode`. With perf_dir, perf records the forwarder (all
+    threads, call graphs) in each direction."""
     ns = Namespaces()
     nic_out = os.path.join(work, "nic.out")
     log_path = os.path.join(work, "fwd.log")
@@ -136,7 +137,8 @@ def run_one(kind, offload, streams, seconds, work, perf_dir=None):
     if kind == "helper":
         cmd = ns_exec(ns.host, "env", "SUDO_UID=65534", "SUDO_GID=65534", CLIENT,
                       "--helper", HELPER, "--info-file", os.path.join(work, "info.json"),
-                      *RANGE, *(OFFLOAD_OPTS if offload else []), "--", *guest)
+                      "--operation-mode", mode, *RANGE,
+                      *(OFFLOAD_OPTS if offload else []), "--", *guest)
     else:
         cmd = ns_exec(ns.host, REF, "--tap", "reftap",
                       *(["--offload"] if offload else []), "--", *guest)
@@ -392,6 +394,10 @@ def main():
     ap.add_argument("--offload", default="off,on", help="off, on or off,on")
     ap.add_argument("--callgrind-seconds", type=int, default=3,
                     help="0 skips the callgrind run")
+    ap.add_argument("--mode", choices=("host", "shared"), default="host",
+                    help="the helper's vmnet mode: host (default) has the reference's "
+                    "network behind the TAP, a bridge with the gateway address; "
+                    "shared adds NAT, and so conntrack on every frame")
     ap.add_argument("--only", choices=("reference", "helper"),
                     help="run one forwarder only (no ratios)")
     ap.add_argument("--perf", metavar="DIR",
@@ -414,7 +420,7 @@ def main():
                     for kind in ("reference", "helper"):
                         if args.only and kind != args.only:
                             continue
-                        r = run_one(kind, offload, p, args.seconds, work, args.perf)
+                        r = run_one(kind, offload, p, args.seconds, work, args.mode, args.perf)
                         r["round"] = rnd
                         results["runs"].append(r)
                         print("offload %-3s P%d round %d %-9s vm->host %6.2f  host->vm %6.2f"

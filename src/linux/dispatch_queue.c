@@ -153,7 +153,9 @@ queue_item_done(dispatch_queue_t q, bool barrier)
 	q->running--;
 	if (barrier)
 		q->barrier_running = false;
-	pthread_cond_broadcast(&q->cond);
+	/* Only a waiting item can start now: idle workers sleep on. */
+	if (q->head)
+		pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 	dispatch_release(q);
 }
