@@ -4,19 +4,20 @@
  * vmnet_interface_set_event_callback() and the poller thread.
  *
  * Theory of operation: a poller thread per interface waits in epoll on the
- * TAP and an eventfd. The TAP is watched one-shot (EPOLLONESHOT): when
- * frames wait and a callback is set, the poller delivers one event on the
- * callback's queue, and the watch stays off until that delivery has run;
- * the delivery then re-arms it itself (epoll_ctl), so the callback fires
- * again while frames remain, and the poller wakes only when a frame waits,
- * not after every delivery. The poller runs the delivery itself when the
- * queue could start it at once (dispatch_run_here_f()), as libdispatch's
- * event threads do, so an event costs no second thread's wake; a busy queue
- * gets it queued. A stop that comes while the poller runs a delivery does
- * not wait for it (the callback may be waiting for that stop): the poller
- * is detached and closes its descriptors itself on its way out. The
- * eventfd wakes it for a new callback and for the stop. The estimate comes
- * from vmnet_tapcount.c.
+ * TAP and an eventfd. When frames wait and a callback is set, the poller
+ * delivers one event on the callback's queue, and no other until that one
+ * has run. It runs the delivery itself when the queue could start it at
+ * once (dispatch_run_here_f()), as libdispatch's event threads do, so an
+ * event costs no second thread's wake, and the TAP stays in the epoll set,
+ * level-triggered: frames left after the callback bring the next event at
+ * the next epoll_wait(), with no system call to re-arm a watch. When the
+ * queue is busy the delivery is queued there and the TAP leaves the set
+ * until it has run, so the poller does not spin while it waits; the same
+ * when no delivery is wanted (no callback, the TAP gone). A stop that
+ * comes while the poller runs a delivery does not wait for it (the
+ * callback may be waiting for that stop): the poller is detached and
+ * closes its descriptors itself on its way out. The eventfd wakes it for a
+ * new callback and for the stop. The estimate comes from vmnet_tapcount.c.
  */
 #include <Block.h>
 #include <errno.h>
@@ -45,17 +46,15 @@ vmnet_event_wake_locked(struct vmnet_interface *iface)
 int
 vmnet_event_open(struct vmnet_interface *iface)
 {
-	struct epoll_event wake = {.events = EPOLLIN}, tap = {.events = EPOLLONESHOT};
+	struct epoll_event wake = {.events = EPOLLIN};
 	int err;
 
 	iface->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	iface->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	wake.data.fd = iface->wake_fd;
-	tap.data.fd = iface->fd;
-	/* The TAP joins disarmed: vmnet_event_arm_locked() turns it on. */
+	/* The TAP joins the set when a delivery is wanted: event_arm_locked(). */
 	if (iface->wake_fd >= 0 && iface->epoll_fd >= 0 &&
-	    epoll_ctl(iface->epoll_fd, EPOLL_CTL_ADD, iface->wake_fd, &wake) == 0 &&
-	    epoll_ctl(iface->epoll_fd, EPOLL_CTL_ADD, iface->fd, &tap) == 0)
+	    epoll_ctl(iface->epoll_fd, EPOLL_CTL_ADD, iface->wake_fd, &wake) == 0)
 		return 0;
 	err = errno;
 	vmnet_event_close_locked(iface);
@@ -75,19 +74,27 @@ vmnet_event_close_locked(struct vmnet_interface *iface)
 	iface->tap_armed = false;
 }
 
-/* Watch the TAP once more if a delivery is wanted and none is queued. */
+/* Watch the TAP if a delivery is wanted and none is queued or running. */
 static void
 event_arm_locked(struct vmnet_interface *iface)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT};
+	struct epoll_event ev = {.events = EPOLLIN};
 
 	if (iface->tap_armed || iface->tap_dead || iface->stopping || iface->epoll_fd < 0 ||
 	    !iface->callback || iface->pending ||
 	    !(iface->mask & VMNET_INTERFACE_PACKETS_AVAILABLE))
 		return;
 	ev.data.fd = iface->fd;
-	if (epoll_ctl(iface->epoll_fd, EPOLL_CTL_MOD, iface->fd, &ev) == 0)
+	if (epoll_ctl(iface->epoll_fd, EPOLL_CTL_ADD, iface->fd, &ev) == 0)
 		iface->tap_armed = true;
+}
+
+/* Stop watching the TAP until event_arm_locked(). */
+static void
+event_disarm_locked(struct vmnet_interface *iface)
+{
+	if (iface->tap_armed && epoll_ctl(iface->epoll_fd, EPOLL_CTL_DEL, iface->fd, NULL) == 0)
+		iface->tap_armed = false;
 }
 
 /* Runs on the callback's queue: one event, unless the callback changed. */
@@ -121,8 +128,8 @@ iface_deliver(void *arg)
 }
 
 /*
- * The TAP's one-shot watch fired. Return: the queue to deliver an event
- * on, retained, or NULL if no delivery is wanted.
+ * The TAP is readable. Return: the queue to deliver an event on, retained,
+ * or NULL if no delivery is wanted (the TAP then leaves the set).
  */
 static dispatch_queue_t
 event_tap_ready(struct vmnet_interface *iface, uint32_t events)
@@ -130,16 +137,18 @@ event_tap_ready(struct vmnet_interface *iface, uint32_t events)
 	dispatch_queue_t queue = NULL;
 
 	pthread_mutex_lock(&iface->lock);
-	iface->tap_armed = false;
 	/* A TAP deleted under us reports errors forever: stop watching. */
 	if (events & (EPOLLERR | EPOLLHUP))
 		iface->tap_dead = true;
-	else if (!iface->stopping && iface->callback && !iface->pending) {
+	else if (!iface->stopping && iface->callback && !iface->pending &&
+	         (iface->mask & VMNET_INTERFACE_PACKETS_AVAILABLE)) {
 		iface->pending = true;
 		iface->pending_gen = iface->gen;
 		queue = iface->queue;
 		dispatch_retain(queue);
 	}
+	if (!queue)
+		event_disarm_locked(iface);
 	pthread_mutex_unlock(&iface->lock);
 	return queue;
 }
@@ -158,6 +167,9 @@ event_deliver(struct vmnet_interface *iface, dispatch_queue_t queue)
 		ran = dispatch_run_here_f(queue, iface, iface_deliver);
 	pthread_mutex_lock(&iface->lock);
 	iface->delivering = false;
+	/* Queued: no watching until it has run (it re-arms). */
+	if (!ran)
+		event_disarm_locked(iface);
 	pthread_mutex_unlock(&iface->lock);
 	if (!ran)
 		dispatch_async_f(queue, iface, iface_deliver);

@@ -58,7 +58,7 @@ struct vmnet_interface {
 	bool stopping;        /* the poller must exit */
 	int wake_fd;          /* eventfd waking the poller, or -1 */
 	int epoll_fd;         /* the poller's: wake_fd and the TAP, or -1 */
-	bool tap_armed;       /* the TAP's one-shot watch is armed */
+	bool tap_armed;       /* the TAP is in the poller's epoll set */
 	bool tap_dead;        /* the TAP reported an error: no more watching */
 	bool pending;         /* a delivery is queued or running */
 	bool delivering;      /* the poller runs a delivery itself */
