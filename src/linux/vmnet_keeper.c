@@ -70,7 +70,7 @@
 static const struct timespec keeper_tick = {.tv_nsec = 10 * 1000 * 1000};
 /* Without a pidfd, how often to look whether the process is gone. */
 #define KEEPER_PARENT_POLL_MS 1000
-/* The longest wait for a dnsmasq to start (it takes milliseconds), below the start's for us. */
+/* How long a dnsmasq's start may delay our ready (it takes milliseconds; a start waits 5 s). */
 #define KEEPER_DHCP_WAIT_MS 2000
 /* The message that asks for the removal. */
 #define KEEPER_STOP 'S'
