@@ -4,7 +4,9 @@
  *
  * dnsmasq is started with fork() and execve() of a fixed argv and an empty
  * environment. Its first process exits once the daemon is ready (or failed),
- * so waiting for it tells us whether DHCP runs.
+ * so waiting for it tells us whether DHCP runs. dhcp_spawn() and
+ * dhcp_wait() are the two halves of dhcp_start(), for a caller with other
+ * work to do meanwhile.
  */
 #include "dhcp.h"
 
@@ -70,8 +72,8 @@ dhcp_exec(char *const argv[], const sigset_t *mask)
 	_exit(127);
 }
 
-int
-dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf)
+pid_t
+dhcp_spawn(const char *dir, const char *bridge, const struct dhcp_conf *conf)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
 	char(*hosts)[DHCP_HOST_ARG_LEN] = NULL;
@@ -79,8 +81,8 @@ dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf)
 	char **argv;
 	size_t n = 0, i;
 	sigset_t empty;
-	int status, err;
 	pid_t pid;
+	int err;
 
 	if (!conf->dhcp && !conf->dns && !conf->ra)
 		return 0;
@@ -141,10 +143,15 @@ dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf)
 	err = errno;
 	free(hosts);
 	free(argv);
-	if (pid < 0) {
-		errno = err;
-		return -1;
-	}
+	errno = err;
+	return pid;
+}
+
+int
+dhcp_wait(pid_t pid)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -153,6 +160,14 @@ dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+int
+dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf)
+{
+	pid_t pid = dhcp_spawn(dir, bridge, conf);
+
+	return pid > 0 ? dhcp_wait(pid) : (int)pid;
 }
 
 /* Read the first line of @path into @buf. Return: bytes read, or -1. */

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What dnsmasq serves on one network. */
 struct dhcp_conf {
@@ -39,6 +40,25 @@ struct dhcp_conf {
  * errno (EIO when dnsmasq reported a start-up error).
  */
 int dhcp_start(const char *dir, const char *bridge, const struct dhcp_conf *conf);
+
+/*
+ * dhcp_spawn() - the first half of dhcp_start(): start dnsmasq and return
+ * without waiting for it
+ *
+ * Return: the pid of dnsmasq's first process, a child of the caller that
+ * exits once the daemon serves or failed (dhcp_wait() reaps it); 0 when
+ * there is nothing to serve; or -1 with errno.
+ */
+pid_t dhcp_spawn(const char *dir, const char *bridge, const struct dhcp_conf *conf);
+
+/*
+ * dhcp_wait() - the second half of dhcp_start(): wait for the first
+ * process @pid of dhcp_spawn() and reap it
+ *
+ * Return: 0 once dnsmasq has written its pid file and serves, or -1 with
+ * errno (EIO when dnsmasq reported a start-up error).
+ */
+int dhcp_wait(pid_t pid);
 
 /*
  * dhcp_stop() - stop the dnsmasq started by dhcp_start() for @bridge in

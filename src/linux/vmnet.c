@@ -19,6 +19,8 @@
  * Networks: a successful start forks a keeper (vmnet_keeper.c), a process
  * that keeps root when the caller drops it. Stopping the interface, or the
  * caller's death, makes the keeper remove the networks left without ports.
+ * The fork happens inside the attach, beside a new network's dnsmasq start
+ * (vmnet_net.c), which would otherwise keep it waiting.
  *
  * Lifetime: the struct behind an interface_ref is never freed. After stop
  * (or a failed start) only the mutex, the state and an event dictionary a
@@ -239,11 +241,63 @@ iface_fail(struct vmnet_interface *iface, vmnet_return_t status, const char *wha
 	return status;
 }
 
+/* The keeper's start, a vmnet_net_meanwhile_fn that tells its failure apart. */
+struct keeper_start {
+	struct vmnet_interface *iface;
+	int tap_index;
+	bool failed;
+	int err;
+};
+
+static int
+keeper_start_meanwhile(void *arg, pid_t dhcp)
+{
+	struct keeper_start *ks = arg;
+
+	ks->iface->keeper.dhcp = dhcp;
+	if (vmnet_keeper_start(&ks->iface->keeper, ks->tap_index, VMNET_KEEPER_TIMEOUT_MS) == 0)
+		return 0;
+	ks->failed = true;
+	ks->err = errno;
+	return -1;
+}
+
+/* Make TAP @index a port of its network and fork the keeper. Return: a vmnet status. */
+static vmnet_return_t
+iface_attach(struct vmnet_interface *iface, int index)
+{
+	struct keeper_start ks = {.iface = iface, .tap_index = index};
+	int err;
+
+	vmnet_portfwd_table(iface, iface->keeper.table);
+	if (iface->network) {
+		if (vmnet_net_join(iface->network->net.bridge, iface->network->net.id, index,
+		                   iface->desc.net.isolated, &iface->net) < 0)
+			return iface_fail(iface, VMNET_INVALID_ARGUMENT, "network", errno);
+		iface->attached = true;
+		if (keeper_start_meanwhile(&ks, 0) < 0)
+			return iface_fail(iface, VMNET_FAILURE, "network keeper", ks.err);
+		return VMNET_SUCCESS;
+	}
+	if (vmnet_net_attach(&iface->desc.net, index, &iface->net, keeper_start_meanwhile, &ks) <
+	    0) {
+		err = errno;
+		if (ks.failed)
+			return iface_fail(iface, VMNET_FAILURE, "network keeper", ks.err);
+		return iface_fail(
+		    iface, err == ENODEV || err == EINVAL ? VMNET_INVALID_ARGUMENT : VMNET_FAILURE,
+		    "network", err);
+	}
+	iface->attached = true;
+	return VMNET_SUCCESS;
+}
+
 /* The work of vmnet_start_interface(); runs on the private queue. */
 static vmnet_return_t
 iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *param)
 {
 	int expected = IFACE_STARTING, index, err;
+	vmnet_return_t status;
 
 	if ((iface->network ? vmnet_desc_parse_network(xdesc, &iface->desc)
 	                    : vmnet_desc_parse(xdesc, &iface->desc)) < 0)
@@ -270,22 +324,12 @@ iface_start(struct vmnet_interface *iface, xpc_object_t xdesc, xpc_object_t *par
 		return iface_fail(iface, VMNET_FAILURE, "TAP device", errno);
 	/* Without a count (no CAP_BPF, no BPF) the estimate is 1. */
 	(void)vmnet_tapcount_attach(&iface->count, iface->fd);
-	if (iface->network && vmnet_net_join(iface->network->net.bridge, iface->network->net.id,
-	                                     index, iface->desc.net.isolated, &iface->net) < 0)
-		return iface_fail(iface, VMNET_INVALID_ARGUMENT, "network", errno);
-	if (!iface->network && vmnet_net_attach(&iface->desc.net, index, &iface->net) < 0) {
-		err = errno;
-		return iface_fail(
-		    iface, err == ENODEV || err == EINVAL ? VMNET_INVALID_ARGUMENT : VMNET_FAILURE,
-		    "network", err);
-	}
-	iface->attached = true;
+	status = iface_attach(iface, index);
+	if (status != VMNET_SUCCESS)
+		return status;
 	/* A frame is the MTU plus the Ethernet header. */
 	iface->max_packet_size =
 	    iface->desc.tso ? VMNET_TSO_PACKET_SIZE : iface->net.mtu + (size_t)VMNET_ETH_HLEN;
-	vmnet_portfwd_table(iface, iface->keeper.table);
-	if (vmnet_keeper_start(&iface->keeper, index, VMNET_KEEPER_TIMEOUT_MS) < 0)
-		return iface_fail(iface, VMNET_FAILURE, "network keeper", errno);
 	if (vmnet_event_open(iface) < 0)
 		return iface_fail(iface, VMNET_FAILURE, "event poller", errno);
 	iface->event = xpc_dictionary_create_empty();

@@ -22,6 +22,13 @@
  * (vmnet_net_release()), sends the result and exits; a stop waits for that
  * answer and reaps it, and after the process's death init does.
  *
+ * A start forks the keeper while its new network's dnsmasq is still
+ * starting (vmnet_net.c), and the keeper reports ready only once
+ * dnsmasq's first process has exited (a pidfd: the process reaps it only
+ * after the keeper is ready). So whenever the keeper removes a network,
+ * dnsmasq has written the pid file the removal stops it by, even if the
+ * process died during its start.
+ *
  * End of file on the socketpair alone is no reason: a process can shut
  * down its end (shutdown()) and go on using the TAP. It counts only when
  * the TAP is gone too within a short bound (the process closed both, e.g.
@@ -63,6 +70,8 @@
 static const struct timespec keeper_tick = {.tv_nsec = 10 * 1000 * 1000};
 /* Without a pidfd, how often to look whether the process is gone. */
 #define KEEPER_PARENT_POLL_MS 1000
+/* How long a dnsmasq's start may delay our ready (it takes milliseconds; a start waits 5 s). */
+#define KEEPER_DHCP_WAIT_MS 2000
 /* The message that asks for the removal. */
 #define KEEPER_STOP 'S'
 
@@ -164,9 +173,22 @@ keeper_wait(int sock, int pidfd, pid_t parent, int tap_index)
 	}
 }
 
+/* Wait, within a bound, for dnsmasq's first process @pid (0: none) to exit. */
+static void
+keeper_wait_dhcp(pid_t pid)
+{
+	struct pollfd pfd = {.fd = pid ? pidfd_open(pid, 0) : -1, .events = POLLIN};
+
+	if (pfd.fd < 0)
+		return;
+	while (poll(&pfd, 1, KEEPER_DHCP_WAIT_MS) < 0 && errno == EINTR)
+		;
+	close(pfd.fd);
+}
+
 /* The keeper: in the child, after fork(); @parent is the process it serves. */
 static _Noreturn void
-keeper_main(int sock, int tap_index, pid_t parent, const char *table)
+keeper_main(int sock, int tap_index, pid_t parent, const struct vmnet_keeper *k)
 {
 	char byte = 0;
 	int pidfd, err;
@@ -181,6 +203,7 @@ keeper_main(int sock, int tap_index, pid_t parent, const char *table)
 	prctl(PR_SET_NAME, KEEPER_NAME, 0, 0, 0);
 	/* The pidfd refers to @parent only while it is still our parent. */
 	pidfd = pidfd_open(parent, 0);
+	keeper_wait_dhcp(k->dhcp);
 	if (getppid() == parent) {
 		if (send(sock, &byte, 1, MSG_NOSIGNAL) != 1)
 			_exit(1);
@@ -188,7 +211,7 @@ keeper_main(int sock, int tap_index, pid_t parent, const char *table)
 	}
 	/* Reparented: the process is already gone, clean up at once. */
 	/* The interface's own port forwards go with it. */
-	err = *table && nat_remove(table) < 0 ? errno : 0;
+	err = *k->table && nat_remove(k->table) < 0 ? errno : 0;
 	if (vmnet_net_release(tap_index) < 0 && !err)
 		err = errno;
 	send(sock, &err, sizeof(err), MSG_NOSIGNAL);
@@ -261,7 +284,7 @@ vmnet_keeper_start(struct vmnet_keeper *k, int tap_index, int timeout_ms)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		keeper_main(sv[1], tap_index, parent, k->table);
+		keeper_main(sv[1], tap_index, parent, k);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);

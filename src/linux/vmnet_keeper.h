@@ -17,6 +17,12 @@ struct vmnet_keeper {
 	int fd; /* our end of the socketpair, close-on-exec */
 	/* Set before the start: nftables tables to remove too, or "". */
 	char table[VMNET_KEEPER_TABLE_LEN];
+	/*
+	 * Set before the start: the first process of a dnsmasq still starting
+	 * (a child of the caller, reaped only after the start), or 0. The
+	 * keeper is ready only once it has exited.
+	 */
+	pid_t dhcp;
 };
 
 /*
@@ -26,7 +32,8 @@ struct vmnet_keeper {
  * @timeout_ms:	how long to wait for the keeper to report ready
  *
  * Returns once the keeper holds no descriptor of ours but its end of the
- * socketpair, so it keeps no TAP, lock or caller's socket open.
+ * socketpair, so it keeps no TAP, lock or caller's socket open, and
+ * k->dhcp has exited.
  *
  * Return: 0, or -1 with errno (ETIMEDOUT: not ready in time; no keeper
  * is left running).

@@ -17,6 +17,15 @@
  * creates it, and makes its TAP a port. A network half made is torn down
  * again, so a failed start leaves nothing. The pieces a network is built
  * from are shared with the macOS 26 networks of vmnet_net_conf.c.
+ *
+ * Order of a creation: dnsmasq is the slowest part (its first process
+ * exits only once the daemon serves), so it is started as soon as the
+ * bridge is up with its addresses and waited for last. Meanwhile the NAT
+ * child runs, the parameters are saved and the caller's own work runs
+ * (vmnet.c forks the interface's keeper), all under the lock: no other
+ * process sees the network before dnsmasq serves. Only then does the TAP
+ * join. A failure on the way waits for dnsmasq too before the teardown,
+ * which stops the daemon by the pid file it has written by then.
  */
 #include "vmnet_net.h"
 
@@ -72,12 +81,27 @@ net_subnet_used(const struct netlink_addr4 *addrs, size_t n, uint32_t subnet, ui
 	return false;
 }
 
+/*
+ * Wait for the dnsmasq this change started, if one is still starting:
+ * once it serves, it has written the pid file a teardown stops it by.
+ * Return: 0 when it serves (or none was starting), or -1 with errno.
+ */
+int
+net_dhcp_ready(struct net_ctx *ctx)
+{
+	pid_t pid = ctx->dhcp;
+
+	ctx->dhcp = 0;
+	return pid ? dhcp_wait(pid) : 0;
+}
+
 /* Tear down a network half made. Return: -1, errno kept. */
 int
-net_abandon(const struct net_ctx *ctx, const char *bridge, int index)
+net_abandon(struct net_ctx *ctx, const char *bridge, int index)
 {
 	int err = errno;
 
+	net_dhcp_ready(ctx);
 	net_teardown(ctx, bridge, index);
 	errno = err;
 	return -1;
@@ -116,7 +140,10 @@ net_new_bridge(struct net_ctx *ctx, const char *bridge)
 	return net_abandon(ctx, bridge, 0);
 }
 
-/* Create the bridge, addresses, NAT and dnsmasq of @net. Return: ifindex or -1. */
+/*
+ * Create the bridge, addresses, dnsmasq and NAT of @net; dnsmasq may still
+ * be starting (ctx->dhcp). Return: ifindex or -1.
+ */
 static int
 net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_net *net)
 {
@@ -125,6 +152,7 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	struct in6_addr gw6;
 	char dir[PATH_MAX], path[PATH_MAX];
 	int index = 0;
+	pid_t dnsmasq;
 
 	net_path(ctx, net->bridge, NULL, dir, sizeof(dir));
 	net_path(ctx, net->bridge, NET_PARAM_FILE, path, sizeof(path));
@@ -147,18 +175,20 @@ net_create(struct net_ctx *ctx, uint32_t mode, uint8_t prefixlen, struct vmnet_n
 	}
 	if (netlink_link_up(index) < 0)
 		goto fail;
+	dnsmasq = dhcp_spawn(dir, net->bridge,
+	                     &(struct dhcp_conf){.dhcp = true,
+	                                         .first = first,
+	                                         .last = net->end,
+	                                         .mask = net->mask,
+	                                         .dns = mode == VMNET_SHARED_MODE});
+	if (dnsmasq < 0)
+		goto fail;
+	ctx->dhcp = dnsmasq;
 	if (mode == VMNET_SHARED_MODE && nat_add(net->bridge, net->bridge,
 	                                         &(struct nat_conf){.subnet = {htonl(subnet)},
 	                                                            .prefixlen = prefixlen,
 	                                                            .masquerade4 = true,
 	                                                            .external = ""}) < 0)
-		goto fail;
-	if (dhcp_start(dir, net->bridge,
-	               &(struct dhcp_conf){.dhcp = true,
-	                                   .first = first,
-	                                   .last = net->end,
-	                                   .mask = net->mask,
-	                                   .dns = mode == VMNET_SHARED_MODE}) < 0)
 		goto fail;
 	if (net_save(path, net) < 0)
 		goto fail;
@@ -346,7 +376,8 @@ fail:
 }
 
 int
-vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net)
+vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net,
+                 vmnet_net_meanwhile_fn meanwhile, void *arg)
 {
 	struct net_ctx ctx;
 	int index, rc = -1;
@@ -365,6 +396,9 @@ vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_
 	else
 		index = net_choose(&ctx, want, net);
 	if (index < 0)
+		goto out;
+	/* The caller's work beside a new dnsmasq's start, then the wait for it. */
+	if (meanwhile(arg, ctx.dhcp) < 0 || net_dhcp_ready(&ctx) < 0)
 		goto out;
 	if (!net->mtu)
 		net->mtu = VMNET_NETCONF_MTU_DEFAULT; /* bridged: not reported */

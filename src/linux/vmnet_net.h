@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vmnet_desc.h"
 #include "vmnet_netconf.h"
@@ -34,22 +35,39 @@ struct vmnet_net {
 };
 
 /*
+ * The caller's work of a start that need not wait for a new network's
+ * dnsmasq (see vmnet_net_attach()).
+ * @arg:	the caller's
+ * @dhcp:	the first process of that dnsmasq while it starts (it exits
+ *		once the daemon serves), or 0 when there is none
+ *
+ * Return: 0, or -1 with errno, which fails the attach.
+ */
+typedef int (*vmnet_net_meanwhile_fn)(void *arg, pid_t dhcp);
+
+/*
  * vmnet_net_attach() - make TAP @tap_index a port of the network @want
  * describes, creating that network if needed
  * @want:	mode, addresses, bridge name and isolation
  * @tap_index:	the TAP device
  * @net:	filled with the network's actual parameters
+ * @meanwhile:	called once with @arg when the network is chosen (@net is
+ *		filled in) and before the TAP joins, under the namespace's
+ *		lock and while a new network's dnsmasq starts
  *
  * Networks left without ports (by a killed process) are reclaimed first,
  * with the TAPs of killed processes (see vmnet_net_release()). The TAP
- * is tagged as ours (IFLA_IFALIAS "vmnet-linux") before it joins.
+ * is tagged as ours (IFLA_IFALIAS "vmnet-linux") before it joins, once
+ * the network's dnsmasq serves.
  *
  * Return: 0, or -1 with errno: ENODEV or EINVAL when the bridge for
  * bridged mode is missing, not a bridge or one of ours; EADDRINUSE when
  * the requested subnet overlaps another network or the existing network
- * has other parameters; anything else for a system failure.
+ * has other parameters; @meanwhile's; anything else for a system failure.
+ * A network this call created is removed again on failure.
  */
-int vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net);
+int vmnet_net_attach(const struct vmnet_desc_net *want, int tap_index, struct vmnet_net *net,
+                     vmnet_net_meanwhile_fn meanwhile, void *arg);
 
 /*
  * vmnet_net_create() - create a network from a macOS 26 configuration,

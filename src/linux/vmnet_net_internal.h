@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "netlink.h"
 #include "vmnet_net.h"
@@ -31,6 +32,7 @@ struct net_ctx {
 	int lock_fd;
 	struct netlink_link *links;
 	size_t nlinks;
+	pid_t dhcp; /* first process of a dnsmasq this change started, until it serves; or 0 */
 };
 
 static inline uint32_t
@@ -60,7 +62,8 @@ bool net_subnet_used(const struct netlink_addr4 *addrs, size_t n, uint32_t subne
                      uint8_t prefixlen, int skip);
 int net_random_ula(struct in6_addr *prefix);
 int net_new_bridge(struct net_ctx *ctx, const char *bridge);
-int net_abandon(const struct net_ctx *ctx, const char *bridge, int index);
+int net_abandon(struct net_ctx *ctx, const char *bridge, int index);
+int net_dhcp_ready(struct net_ctx *ctx);
 int net_add_port(int tap_index, int bridge_index, bool isolated);
 
 /* vmnet_net_sweep.c: teardown. */

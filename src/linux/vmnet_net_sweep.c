@@ -147,12 +147,16 @@ net_sweep(struct net_ctx *ctx, int tap_index)
 	return rc;
 }
 
-/* After a failed change: reclaim what it left, keep errno. */
+/*
+ * After a failed change: reclaim what it left, once a dnsmasq it started
+ * serves or failed; keep errno.
+ */
 void
 net_undo(struct net_ctx *ctx)
 {
 	int err = errno;
 
+	net_dhcp_ready(ctx);
 	if (ctx->lock_fd >= 0 && net_refresh(ctx) == 0)
 		net_sweep(ctx, 0);
 	if (ctx->lock_fd >= 0)

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import WAIT
+from conftest import WAIT, state_dir
 from test_helper import (HELPER, USER, VM, Helper, helpers,  # noqa: F401 (a fixture)
                          scapy, taps, vm_ip, vmnet_bridges)
 
@@ -259,6 +259,27 @@ def test_stale_socket_replaced(netns, helpers, sockdir):
     assert os.lstat(path).st_uid == USER
     assert h.stop() == 0
     assert not os.path.exists(path)
+
+
+def test_network_failure_one_error_line_nothing_left(netns, helpers):
+    """A start whose network fails half made (its NAT, set up while dnsmasq
+    starts): no JSON line, one error line, exit 1, nothing left."""
+    bridge = "vmnsc0a8d700-24"  # the network of 192.168.215.0/24
+    netns.run(["nft", "add", "table", "ip", bridge])
+    netns.run(["nft", "add", "chain", "ip", bridge, "forward",
+               "{ type filter hook input priority 0; }"])
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with a, b:
+        h = helpers(netns, ["--fd", b.fileno(), "--start-address", "192.168.215.1",
+                            "--end-address", "192.168.215.100", "--subnet-mask",
+                            "255.255.255.0"], pass_fds=(b.fileno(),))
+        assert h.wait() == 1
+    assert h.rest_of_stdout() == []
+    assert len(errors(h)) == 1, h.stderr
+    assert "cannot start the vmnet interface" in errors(h)[0], errors(h)[0]
+    assert_nothing_left(netns)
+    assert netns.run(["nft", "list", "tables"]).stdout.split() == []
+    assert not os.path.exists(state_dir(netns))
 
 
 # --- socket mode: only the client --------------------------------------------------

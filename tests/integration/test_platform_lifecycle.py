@@ -333,3 +333,48 @@ def test_state_left_under_a_reused_namespace_number_is_collected(make_netns, gue
     assert [n for n in os.listdir(path) if n.startswith("vmn")] == our_bridges(live)
     mine.stop()
     assert not os.path.exists(path)
+
+
+# --- a start that fails while its new network's dnsmasq starts -----------------
+
+# A subnet of its own, so the test knows the bridge's name (vmns + subnet in hex).
+FAIL_RANGE = ["--start", "192.168.214.1", "--end", "192.168.214.100", "--mask", "255.255.255.0"]
+FAIL_BRIDGE = "vmnsc0a8d600-24"
+
+
+def test_nat_failure_while_dnsmasq_starts_leaves_nothing(netns):
+    """NAT fails after dnsmasq was started beside it: the start fails, and
+    the half-made network goes, the dnsmasq still starting included."""
+    # A chain on another hook where the network's forward chain must go.
+    netns.run(["nft", "add", "table", "ip", FAIL_BRIDGE])
+    netns.run(["nft", "add", "chain", "ip", FAIL_BRIDGE, "forward",
+               "{ type filter hook input priority 0; }"])
+    rc, out = probe_run(netns, "--mode", "shared", *FAIL_RANGE, "start")
+    assert rc == 2 and out[0]["error"] == "VMNET_FAILURE", out
+    assert_nothing_left(netns)
+    # The namespace is usable: the same network starts and goes.
+    rc, out = probe_run(netns, "--mode", "shared", *FAIL_RANGE, "start")
+    assert rc == 0 and out[0]["vmnet_start_address"] == "192.168.214.1", out
+    assert_nothing_left(netns)
+
+
+def test_dnsmasq_failure_after_nat_and_keeper_leaves_nothing(netns):
+    """dnsmasq fails (the DHCP port is taken) once NAT and the keeper, set up
+    beside its start, are in place: the start fails and all of it goes."""
+    holder = netns.popen(
+        ["python3", "-c",
+         "import socket, sys\n"
+         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+         "s.bind(('0.0.0.0', 67))\n"
+         "print('bound', flush=True)\n"
+         "sys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "bound\n"
+        rc, out = probe_run(netns, "--mode", "shared", *FAIL_RANGE, "start")
+        assert rc == 2 and out[0]["error"] == "VMNET_FAILURE", out
+        assert_nothing_left(netns)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=WAIT)
+        holder.stdout.close()
