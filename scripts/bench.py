@@ -410,7 +410,7 @@ def main():
     version = sh(HELPER, "--version", stdout=subprocess.PIPE, text=True).stdout.split()
     results = {"machine": machine(), "helper_version": " ".join(version),
                "command": " ".join(["scripts/bench.sh"] + sys.argv[1:]),
-               "seconds": args.seconds, "rounds": args.rounds,
+               "seconds": args.seconds, "rounds": args.rounds, "helper_mode": args.mode,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": []}
     with tempfile.TemporaryDirectory() as work:
         for offload in offloads:

@@ -5,13 +5,15 @@
 # reference forwarder (tests/tools/ref-forwarder), with iperf3.
 #
 #   sudo scripts/bench.sh [-t SECONDS] [-r ROUNDS] [-P 1,4] [--offload off,on]
-#                         [--callgrind-seconds N] [-o DIR]
+#                         [--mode host|shared] [--callgrind-seconds N] [-o DIR]
 #   sudo scripts/bench.sh --stream-daemon [-t SECONDS] [-n VMS]   (bench-stream.sh)
 #
 # Per configuration (offload off/on x streams) it runs the reference and
 # the helper interleaved, ROUNDS times each, every run in fresh network
 # namespaces: "host" holds the forwarder (the helper through vmnet-client,
-# or ref-forwarder with its TAP on a bridge) and an iperf3 server on the
+# in host mode unless --mode shared, so that both have a bridge with the
+# gateway address behind their TAP and nothing more; or ref-forwarder with
+# its TAP on such a bridge) and an iperf3 server on the
 # gateway; "vm" holds tests/tools/guest-nic on fd 4 (--offload with
 # offload) and an iperf3 server. It then times the helper's exec to JSON
 # line and counts instructions per frame in the helper's own code under
