@@ -157,13 +157,13 @@ event_tap_ready(struct vmnet_interface *iface, uint32_t events)
 static void
 event_deliver(struct vmnet_interface *iface, dispatch_queue_t queue)
 {
-	bool ran = false;
+	bool here, ran = false;
 
 	pthread_mutex_lock(&iface->lock);
 	/* Once a stop has looked, it must not have to wait for the poller. */
-	iface->delivering = !iface->stopping;
+	here = iface->delivering = !iface->stopping;
 	pthread_mutex_unlock(&iface->lock);
-	if (iface->delivering)
+	if (here)
 		ran = dispatch_run_here_f(queue, iface, iface_deliver);
 	pthread_mutex_lock(&iface->lock);
 	iface->delivering = false;

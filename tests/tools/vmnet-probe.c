@@ -723,8 +723,8 @@ probe_stop_in_event(struct probe *p)
 	dispatch_queue_t other = dispatch_queue_create("vmnet-probe.stop", DISPATCH_QUEUE_SERIAL);
 	dispatch_semaphore_t stopped = dispatch_semaphore_create(0);
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
-	__block vmnet_return_t status = -1;
-	__block bool first = true;
+	__block vmnet_return_t status = VMNET_SUCCESS;
+	__block bool first = true, stop_ran = false;
 	cJSON *json;
 
 	if (vmnet_interface_set_event_callback(
@@ -737,6 +737,7 @@ probe_stop_in_event(struct probe *p)
 		        first = false;
 		        if (vmnet_stop_interface(p->iface, other, ^(vmnet_return_t s) {
 			            status = s;
+			            stop_ran = true;
 			            dispatch_semaphore_signal(stopped);
 		            }) == VMNET_SUCCESS)
 			        dispatch_semaphore_wait(
@@ -751,8 +752,13 @@ probe_stop_in_event(struct probe *p)
 		return 1;
 	}
 	json = cJSON_CreateObject();
-	cJSON_AddNumberToObject(json, "stop", status);
+	cJSON_AddNumberToObject(json, "stop", stop_ran ? (double)status : -1);
 	print_json(json);
+	/* A handler that never ran may still signal its semaphore: keep it then. */
+	if (stop_ran)
+		dispatch_release(stopped);
+	dispatch_release(done);
+	dispatch_release(other);
 	return 0;
 }
 
