@@ -197,7 +197,7 @@ vmnet_event_poll(void *arg)
 {
 	struct vmnet_interface *iface = arg;
 	struct epoll_event ev[2];
-	dispatch_queue_t queue = NULL;
+	dispatch_queue_t queue;
 	uint64_t count;
 	uint32_t tap_events;
 	int n, i;
@@ -211,11 +211,9 @@ vmnet_event_poll(void *arg)
 			else
 				tap_events = ev[i].events;
 		}
-		if (tap_events)
-			queue = event_tap_ready(iface, tap_events);
+		queue = tap_events ? event_tap_ready(iface, tap_events) : NULL;
 		if (queue)
 			event_deliver(iface, queue);
-		queue = NULL;
 	}
 	return NULL;
 }
